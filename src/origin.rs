@@ -1,0 +1,105 @@
+//! Web origins (`scheme://host[:port]`): parsed, normalised and compared the way browsers do.
+
+use std::fmt;
+
+use url::Url;
+
+/// A tuple origin: lowercase scheme and host, explicit port only when it is not the default.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OriginError {
+    #[error("\"{0}\" is not a URL")]
+    NotAUrl(String),
+    #[error("\"{0}\" is not an http or https origin")]
+    NotHttp(String),
+    #[error("\"{0}\" has a path, query or fragment; an origin is only scheme://host[:port]")]
+    HasPath(String),
+}
+
+impl Origin {
+    /// Parses an origin as it appears in an `Origin` header or in a flag: no path allowed.
+    pub fn parse(text: &str) -> Result<Self, OriginError> {
+        let url = Url::parse(text).map_err(|_| OriginError::NotAUrl(text.to_owned()))?;
+        let bare = url.path() == "/" && !text.trim_end_matches('/').ends_with('/');
+        if !bare || url.query().is_some() || url.fragment().is_some() {
+            return Err(OriginError::HasPath(text.to_owned()));
+        }
+        Self::of_url(&url).ok_or_else(|| OriginError::NotHttp(text.to_owned()))
+    }
+
+    /// The origin of a full URL, as in a `Referer` header.
+    pub fn of_referer(text: &str) -> Result<Self, OriginError> {
+        let url = Url::parse(text).map_err(|_| OriginError::NotAUrl(text.to_owned()))?;
+        Self::of_url(&url).ok_or_else(|| OriginError::NotHttp(text.to_owned()))
+    }
+
+    fn of_url(url: &Url) -> Option<Self> {
+        if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
+            return None;
+        }
+        // `Url` lowercases scheme and host, brackets IPv6 hosts and drops default ports.
+        let host = url.host_str()?;
+        Some(match url.port() {
+            Some(port) => Self(format!("{}://{host}:{port}", url.scheme())),
+            None => Self(format!("{}://{host}", url.scheme())),
+        })
+    }
+
+    /// The bank's origin for a host name and port (https, the default port elided).
+    pub fn https(host: &str, port: u16) -> Self {
+        if port == 443 { Self(format!("https://{host}")) } else { Self(format!("https://{host}:{port}")) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Parses a space- or comma-separated list of origins, as taken by the `LAB_*_ORIGINS` flags.
+pub fn parse_list(text: &str) -> Result<Vec<Origin>, OriginError> {
+    text.split([' ', ',']).filter(|part| !part.is_empty()).map(Origin::parse).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_case_and_default_ports() {
+        assert_eq!(Origin::parse("HTTPS://LocalHost:443").unwrap().as_str(), "https://localhost");
+        assert_eq!(Origin::parse("https://localhost:8443").unwrap().as_str(), "https://localhost:8443");
+        assert_eq!(Origin::parse("http://[::1]:80/").unwrap().as_str(), "http://[::1]");
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_origin() {
+        assert!(matches!(Origin::parse("null"), Err(OriginError::NotAUrl(_))));
+        assert!(matches!(Origin::parse("https://a.test/path"), Err(OriginError::HasPath(_))));
+        assert!(matches!(Origin::parse("ftp://a.test"), Err(OriginError::NotHttp(_))));
+        assert!(matches!(Origin::parse("https://a.test//"), Err(OriginError::HasPath(_))));
+    }
+
+    #[test]
+    fn takes_the_origin_of_a_referer() {
+        assert_eq!(
+            Origin::of_referer("https://localhost:8443/transfer/confirm?to=bob").unwrap().as_str(),
+            "https://localhost:8443"
+        );
+    }
+
+    #[test]
+    fn parses_lists() {
+        let list = parse_list("https://a.test, http://b.test:8080").unwrap();
+        assert_eq!(list.len(), 2);
+        assert!(parse_list("https://a.test nonsense").is_err());
+        assert!(parse_list("").unwrap().is_empty());
+    }
+}
