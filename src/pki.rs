@@ -1,0 +1,318 @@
+//! The lab's own PKI, made with rcgen: a CA, the bank's server certificate and one client
+//! certificate per user, each also as a PKCS#12 bundle a browser can import.
+//!
+//! The CA is created once and kept (its key readable by the owner only): regenerating it at every
+//! start would break every bundle a trainee already imported. Leaf certificates are reissued when
+//! missing, expiring within 30 days, or not signed by the current CA. Serials are random.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
+use p12_keystore::{Certificate as P12Cert, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SerialNumber,
+};
+use time::{Duration, OffsetDateTime};
+
+/// The password of every `.p12` bundle.
+pub const P12_PASSWORD: &str = "lab";
+/// The CA's subject CN (Chromium's certificate auto-selection filters on it).
+pub const CA_COMMON_NAME: &str = "clickjack-lab dev CA";
+const ORGANIZATION: &str = "clickjack-lab";
+const RENEW_BEFORE: Duration = Duration::days(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum PkiError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("generating certificates: {0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("writing a PKCS#12 bundle: {0}")]
+    Pkcs12(String),
+    #[error("{path} is not a readable certificate or key: {reason}")]
+    Unreadable { path: String, reason: String },
+}
+
+/// A validity window.
+#[derive(Debug, Clone, Copy)]
+pub struct Validity {
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+}
+
+impl Validity {
+    /// From an hour ago (clock skew) for `days` days.
+    pub fn days(days: i64) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self { not_before: now - Duration::hours(1), not_after: now + Duration::days(days) }
+    }
+}
+
+/// A certificate and its private key, PEM and DER.
+pub struct Issued {
+    pub cert_pem: String,
+    pub cert_der: Vec<u8>,
+    pub key_pem: String,
+    pub key_der: Vec<u8>,
+}
+
+/// The CA, loaded from or written to a folder.
+pub struct Pki {
+    dir: PathBuf,
+    ca_pem: String,
+    ca_der: Vec<u8>,
+    ca_key: KeyPair,
+}
+
+impl Pki {
+    /// Loads the CA (creating it if absent) and makes sure the server and user certificates exist
+    /// and are current.
+    pub fn ensure(dir: &Path, users: &[&str]) -> Result<Self, PkiError> {
+        let pki = Self::load_or_create(dir, false)?;
+        pki.ensure_leaves(users, false)?;
+        Ok(pki)
+    }
+
+    /// Reissues every leaf certificate; with `new_ca`, replaces the CA first.
+    pub fn regenerate(dir: &Path, users: &[&str], new_ca: bool) -> Result<Self, PkiError> {
+        let pki = Self::load_or_create(dir, new_ca)?;
+        pki.ensure_leaves(users, true)?;
+        Ok(pki)
+    }
+
+    /// Creates a fresh CA in `dir` without any leaves (tests use this as a foreign CA).
+    pub fn create_ca(dir: &Path) -> Result<Self, PkiError> {
+        Self::load_or_create(dir, true)
+    }
+
+    fn load_or_create(dir: &Path, new_ca: bool) -> Result<Self, PkiError> {
+        create_dir(dir)?;
+        let (cert_path, key_path) = (dir.join("ca.crt"), dir.join("ca.key"));
+        if !new_ca && cert_path.exists() && key_path.exists() {
+            let ca_pem = read(&cert_path)?;
+            let ca_key = KeyPair::from_pem(&read(&key_path)?).map_err(|e| unreadable(&key_path, e))?;
+            let ca_der = pem_der(&ca_pem).ok_or_else(|| unreadable(&cert_path, "no PEM certificate"))?;
+            return Ok(Self { dir: dir.to_owned(), ca_pem, ca_der, ca_key });
+        }
+        let ca_key = KeyPair::generate()?;
+        let mut params = base_params(CA_COMMON_NAME, Validity::days(3650));
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        let cert = params.self_signed(&ca_key)?;
+        write_private(&key_path, ca_key.serialize_pem().as_bytes())?;
+        write_public(&cert_path, cert.pem().as_bytes())?;
+        Ok(Self { dir: dir.to_owned(), ca_pem: cert.pem(), ca_der: cert.der().to_vec(), ca_key })
+    }
+
+    fn ensure_leaves(&self, users: &[&str], force: bool) -> Result<(), PkiError> {
+        if force || !self.current(&self.dir.join("server.crt"), &self.dir.join("server.key")) {
+            let server = self.issue_server()?;
+            write_private(&self.dir.join("server.key"), server.key_pem.as_bytes())?;
+            write_public(&self.dir.join("server.crt"), server.cert_pem.as_bytes())?;
+        }
+        for user in users {
+            let crt = self.dir.join(format!("{user}.crt"));
+            let key = self.dir.join(format!("{user}.key"));
+            let p12 = self.dir.join(format!("{user}.p12"));
+            if force || !self.current(&crt, &key) || !p12.exists() {
+                let issued = self.issue_client(user, Validity::days(365))?;
+                write_private(&key, issued.key_pem.as_bytes())?;
+                write_public(&crt, issued.cert_pem.as_bytes())?;
+                write_private(&p12, &self.pkcs12(user, &issued)?)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a leaf exists, is signed by this CA and is not about to expire.
+    fn current(&self, cert_path: &Path, key_path: &Path) -> bool {
+        let Ok(pem) = fs::read_to_string(cert_path) else { return false };
+        let Some(der) = pem_der(&pem) else { return false };
+        key_path.exists()
+            && signed_by(&der, &self.ca_der)
+            && x509_parser::parse_x509_certificate(&der)
+                .ok()
+                .and_then(|(_, cert)| cert.validity().time_to_expiration())
+                .is_some_and(|left| left > RENEW_BEFORE)
+    }
+
+    /// The bank's certificate: SANs localhost, 127.0.0.1 and ::1.
+    pub fn issue_server(&self) -> Result<Issued, PkiError> {
+        let mut params = base_params("localhost", Validity::days(365));
+        params.subject_alt_names =
+            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])?
+                .subject_alt_names;
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        self.sign(params)
+    }
+
+    /// A client certificate whose subject CN is `common_name`.
+    pub fn issue_client(&self, common_name: &str, validity: Validity) -> Result<Issued, PkiError> {
+        let mut params = base_params(common_name, validity);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        self.sign(params)
+    }
+
+    fn sign(&self, mut params: CertificateParams) -> Result<Issued, PkiError> {
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.use_authority_key_identifier_extension = true;
+        let key = KeyPair::generate()?;
+        let issuer = Issuer::from_ca_cert_der(&self.ca_der.as_slice().into(), &self.ca_key)?;
+        let cert = params.signed_by(&key, &issuer)?;
+        Ok(Issued {
+            cert_pem: cert.pem(),
+            cert_der: cert.der().to_vec(),
+            key_pem: key.serialize_pem(),
+            key_der: key.serialize_der(),
+        })
+    }
+
+    /// A PKCS#12 bundle (AES-256, HMAC-SHA256: what OpenSSL 3 and NSS's pk12util read) holding
+    /// the key, the certificate and the CA.
+    pub fn pkcs12(&self, alias: &str, issued: &Issued) -> Result<Vec<u8>, PkiError> {
+        let p12 = |e: p12_keystore::error::Error| PkiError::Pkcs12(e.to_string());
+        let chain = PrivateKeyChain::new(
+            crate::crypto::sha256_hex(&issued.cert_der).into_bytes(),
+            PrivateKey::from_der(&issued.key_der).map_err(p12)?,
+            [
+                P12Cert::from_der(&issued.cert_der).map_err(p12)?,
+                P12Cert::from_der(&self.ca_der).map_err(p12)?,
+            ],
+        );
+        let mut store = KeyStore::new();
+        store.add_entry(alias, KeyStoreEntry::PrivateKeyChain(chain));
+        store.writer(P12_PASSWORD).write().map_err(p12)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    pub fn ca_der(&self) -> &[u8] {
+        &self.ca_der
+    }
+}
+
+fn base_params(common_name: &str, validity: Validity) -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.distinguished_name.push(DnType::CommonName, common_name);
+    params.distinguished_name.push(DnType::OrganizationName, ORGANIZATION);
+    params.not_before = validity.not_before;
+    params.not_after = validity.not_after;
+    let mut serial = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut serial).expect("the system random generator failed");
+    serial[0] &= 0x7f; // a positive integer
+    params.serial_number = Some(SerialNumber::from_slice(&serial));
+    params
+}
+
+/// Whether `leaf` carries a valid signature by the CA's key (the lab's keys are ECDSA P-256).
+fn signed_by(leaf: &[u8], ca: &[u8]) -> bool {
+    let (Ok((_, leaf)), Ok((_, ca))) =
+        (x509_parser::parse_x509_certificate(leaf), x509_parser::parse_x509_certificate(ca))
+    else {
+        return false;
+    };
+    UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &ca.public_key().subject_public_key.data)
+        .verify(leaf.tbs_certificate.as_ref(), &leaf.signature_value.data)
+        .is_ok()
+}
+
+/// The DER of the first certificate in a PEM text.
+pub fn pem_der(pem: &str) -> Option<Vec<u8>> {
+    use rustls::pki_types::pem::PemObject;
+    rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
+        .next()
+        .and_then(Result::ok)
+        .map(|der| der.to_vec())
+}
+
+fn unreadable(path: &Path, reason: impl std::fmt::Display) -> PkiError {
+    PkiError::Unreadable { path: path.display().to_string(), reason: reason.to_string() }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
+    move |source| PkiError::Io { path: path.display().to_string(), source }
+}
+
+fn create_dir(dir: &Path) -> Result<(), PkiError> {
+    fs::create_dir_all(dir).map_err(io(dir))
+}
+
+fn read(path: &Path) -> Result<String, PkiError> {
+    fs::read_to_string(path).map_err(io(path))
+}
+
+fn write_public(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
+    fs::write(path, bytes).map_err(io(path))
+}
+
+/// Writes a secret: created with mode 0600 on Unix, replacing any earlier file.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(0o600);
+        if path.exists() {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io(path))?;
+        }
+    }
+    options.open(path).and_then(|mut f| f.write_all(bytes)).map_err(io(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_keeps_and_renews() {
+        let dir = tempfile::tempdir().unwrap();
+        let pki = Pki::ensure(dir.path(), &["alice"]).unwrap();
+        for file in ["ca.crt", "ca.key", "server.crt", "server.key", "alice.crt", "alice.key", "alice.p12"] {
+            assert!(dir.path().join(file).exists(), "{file}");
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir.path().join("ca.key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let alice = fs::read_to_string(dir.path().join("alice.crt")).unwrap();
+        let again = Pki::ensure(dir.path(), &["alice"]).unwrap();
+        assert_eq!(pki.ca_pem(), again.ca_pem(), "the CA is kept");
+        assert_eq!(
+            alice,
+            fs::read_to_string(dir.path().join("alice.crt")).unwrap(),
+            "current leaves are kept"
+        );
+
+        let renewed = Pki::regenerate(dir.path(), &["alice"], true).unwrap();
+        assert_ne!(pki.ca_pem(), renewed.ca_pem());
+        let reissued = fs::read(dir.path().join("alice.crt")).unwrap();
+        assert!(signed_by(&pem_der(std::str::from_utf8(&reissued).unwrap()).unwrap(), renewed.ca_der()));
+        assert!(!signed_by(&pem_der(&alice).unwrap(), renewed.ca_der()));
+    }
+
+    #[test]
+    fn bundles_read_back_with_the_lab_password() {
+        let dir = tempfile::tempdir().unwrap();
+        Pki::ensure(dir.path(), &["bob"]).unwrap();
+        let bytes = fs::read(dir.path().join("bob.p12")).unwrap();
+        let store =
+            KeyStore::from_pkcs12(&bytes, P12_PASSWORD, p12_keystore::Pkcs12ImportPolicy::Relaxed).unwrap();
+        let (_, chain) = store.private_key_chain().unwrap();
+        assert!(chain.certs()[0].subject().contains("bob"));
+        assert_eq!(chain.certs().len(), 2);
+    }
+}

@@ -1,0 +1,40 @@
+//! The verified client certificate of a connection, for handlers.
+//!
+//! rustls verifies the certificate during the handshake (chain to the lab CA, validity, client
+//! EKU). `on_connect` then reads it from the connection once and stores a [`PeerCert`] in the
+//! connection's data, where every request on that connection finds it.
+
+use std::any::Any;
+
+use actix_tls::accept::rustls_0_23::TlsStream;
+use actix_web::dev::Extensions;
+use actix_web::rt::net::TcpStream;
+
+use crate::crypto;
+
+/// What the bank knows of a verified client certificate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerCert {
+    /// The subject CN: the username it signs in.
+    pub common_name: Option<String>,
+    /// SHA-256 of the certificate, as browsers show it (`AB:CD:...`).
+    pub fingerprint: String,
+}
+
+impl PeerCert {
+    pub fn from_der(der: &[u8]) -> Self {
+        let common_name = x509_parser::parse_x509_certificate(der).ok().and_then(|(_, cert)| {
+            cert.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned)
+        });
+        Self { common_name, fingerprint: crypto::fingerprint(der) }
+    }
+}
+
+/// `HttpServer::on_connect` callback: stores the peer certificate of TLS connections.
+pub fn on_connect(connection: &dyn Any, data: &mut Extensions) {
+    let Some(tls) = connection.downcast_ref::<TlsStream<TcpStream>>() else { return };
+    let (_, session) = tls.get_ref();
+    if let Some(cert) = session.peer_certificates().and_then(<[_]>::first) {
+        data.insert(PeerCert::from_der(cert));
+    }
+}
