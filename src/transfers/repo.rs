@@ -1,0 +1,150 @@
+//! Executing and reading transfers. One SQL transaction per transfer, with a conditional debit,
+//! so concurrent confirms can never overdraw and a repeated request id executes once.
+
+use sqlx::SqlitePool;
+use uuid::Uuid;
+
+use super::{TransferDraft, TransferError};
+use crate::accounts::{self, User};
+use crate::clock;
+use crate::error::{AppError, Result};
+use crate::money::Money;
+
+/// How the sender was signed in when the transfer was made.
+#[derive(Debug, Clone)]
+pub struct Authentication {
+    pub signed_in_by: &'static str,
+    pub cert_fingerprint: Option<String>,
+}
+
+/// The result of [`execute`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Executed {
+    /// The money moved; this is the new transfer.
+    New(Uuid),
+    /// The request id had already executed (a double submit): nothing moved this time.
+    Repeat(Uuid),
+}
+
+/// A transfer as shown on the result and dashboard pages.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TransferRecord {
+    pub id: Uuid,
+    pub from_name: String,
+    pub to_name: String,
+    pub amount_cents: i64,
+    pub memo: String,
+    pub signed_in_by: String,
+    pub cert_fingerprint: Option<String>,
+    pub created_at: i64,
+}
+
+impl TransferRecord {
+    pub fn amount(&self) -> Money {
+        Money::from_cents(self.amount_cents)
+    }
+
+    pub fn when(&self) -> String {
+        clock::display(self.created_at)
+    }
+}
+
+/// Moves `draft.amount` from `from` to `draft.to`, once per `request_id`.
+pub async fn execute(
+    pool: &SqlitePool,
+    from: &User,
+    draft: &TransferDraft,
+    request_id: Uuid,
+    auth: &Authentication,
+) -> Result<Executed> {
+    let to = accounts::repo::find(pool, draft.to.as_str())
+        .await?
+        .ok_or_else(|| TransferError::UnknownRecipient(draft.to.to_string()))?;
+    let amount = draft.amount.cents();
+
+    // IMMEDIATE takes the write lock up front: concurrent transfers queue instead of failing.
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    let id = Uuid::new_v4();
+    let inserted = sqlx::query(
+        "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
+         signed_in_by, cert_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (request_id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(request_id)
+    .bind(from.id)
+    .bind(to.id)
+    .bind(amount)
+    .bind(draft.memo.as_str())
+    .bind(auth.signed_in_by)
+    .bind(auth.cert_fingerprint.as_deref())
+    .bind(clock::now_ms())
+    .execute(&mut *tx)
+    .await?;
+    if inserted.rows_affected() == 0 {
+        tx.rollback().await?;
+        return repeated(pool, from, request_id).await;
+    }
+
+    let debited = sqlx::query(
+        "UPDATE accounts SET balance_cents = balance_cents - ? WHERE user_id = ? AND balance_cents >= ?",
+    )
+    .bind(amount)
+    .bind(from.id)
+    .bind(amount)
+    .execute(&mut *tx)
+    .await?;
+    if debited.rows_affected() != 1 {
+        tx.rollback().await?;
+        let balance = accounts::repo::balance(pool, from.id).await?;
+        return Err(TransferError::InsufficientFunds { balance, amount: draft.amount }.into());
+    }
+    sqlx::query("UPDATE accounts SET balance_cents = balance_cents + ? WHERE user_id = ?")
+        .bind(amount)
+        .bind(to.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Executed::New(id))
+}
+
+/// A request id that already executed: the earlier transfer, if it was this sender's.
+async fn repeated(pool: &SqlitePool, from: &User, request_id: Uuid) -> Result<Executed> {
+    let earlier: Option<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT id, from_user FROM transfers WHERE request_id = ?")
+            .bind(request_id)
+            .fetch_optional(pool)
+            .await?;
+    match earlier {
+        Some((id, sender)) if sender == from.id => Ok(Executed::Repeat(id)),
+        _ => Err(AppError::BadRequest(
+            "This confirmation form was already used by someone else; open a fresh one.".to_owned(),
+        )),
+    }
+}
+
+const SELECT: &str = "SELECT t.id, f.username AS from_name, r.username AS to_name, t.amount_cents, \
+     t.memo, t.signed_in_by, t.cert_fingerprint, t.created_at \
+     FROM transfers t JOIN users f ON f.id = t.from_user JOIN users r ON r.id = t.to_user";
+
+/// A transfer the user sent or received.
+pub async fn find_for(pool: &SqlitePool, user: &User, id: Uuid) -> Result<Option<TransferRecord>> {
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE t.id = ? AND (t.from_user = ? OR t.to_user = ?)"))
+        .bind(id)
+        .bind(user.id)
+        .bind(user.id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// The user's latest transfers, sent and received, newest first.
+pub async fn recent_for(pool: &SqlitePool, user: &User, limit: i64) -> Result<Vec<TransferRecord>> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE t.from_user = ? OR t.to_user = ? ORDER BY t.created_at DESC, t.id LIMIT ?"
+    ))
+    .bind(user.id)
+    .bind(user.id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
