@@ -1,0 +1,153 @@
+//! One error type for the bank, and the one place that maps it to a status code.
+//!
+//! Handlers return [`AppError`]; `error_response` sets the status and keeps the error attached to
+//! the response, and [`crate::web::errors`] renders the page a trainee sees (or JSON under
+//! `/api/`). Internal errors are logged with their cause and shown as a plain message.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+
+use crate::protections::origin_check::OriginRefusal;
+use crate::transfers::TransferError;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("You are not signed in.")]
+    NotSignedIn,
+    #[error(
+        "Your certificate is valid (issued by the lab CA) but its subject CN \"{cn}\" names no \
+         user of this bank."
+    )]
+    UnknownCertificateUser { cn: String },
+    #[error(
+        "Password sign-in is switched off: with LAB_MTLS=required your client certificate is your \
+         sign-in."
+    )]
+    PasswordLoginDisabled,
+    #[error(
+        "Your browser presented the certificate of \"{cert}\", so you cannot sign in with a \
+         password as \"{tried}\"."
+    )]
+    CertificateMismatch { cert: String, tried: String },
+    #[error(
+        "The origin check refused this request ({}: {}): {}.",
+        .0.header,
+        .0.value.as_deref().map_or("not sent".to_owned(), |v| format!("\"{v}\"")),
+        .0.reason
+    )]
+    OriginRefused(OriginRefusal),
+    #[error("The CSRF token check refused this request: {0}.")]
+    CsrfRefused(String),
+    #[error("{0}")]
+    Transfer(#[from] TransferError),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Nothing here: {0}")]
+    NotFound(String),
+    #[error("Something went wrong inside the bank; the details are in the server log.")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A short headline for the error page.
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::NotSignedIn => "Sign in first",
+            Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
+            Self::PasswordLoginDisabled => "Your certificate is your sign-in",
+            Self::CertificateMismatch { .. } => "Certificate and password disagree",
+            Self::OriginRefused(_) => "Refused by the origin check",
+            Self::CsrfRefused(_) => "Refused by the CSRF token check",
+            Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
+            Self::Transfer(_) => "Check the transfer",
+            Self::BadRequest(_) => "Bad request",
+            Self::NotFound(_) => "Not found",
+            Self::Internal(_) => "Internal error",
+        }
+    }
+
+    /// The protection (or part of the bank) that produced this error, for the audit log.
+    pub fn decided_by(&self) -> &'static str {
+        match self {
+            Self::OriginRefused(_) => "origin-check",
+            Self::CsrfRefused(_) => "csrf-token",
+            Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
+                "identity"
+            }
+            Self::PasswordLoginDisabled => "mtls",
+            Self::Transfer(_) | Self::BadRequest(_) => "input",
+            Self::NotFound(_) | Self::Internal(_) => "bank",
+        }
+    }
+
+    /// What a trainee can do about it, or what it teaches.
+    pub fn hint(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::NotSignedIn => {
+                "Sign in with a password, or import your .p12 certificate into the browser \
+                 (see the README) and reload."
+            }
+            Self::UnknownCertificateUser { .. } => {
+                "The lab CA signed this certificate, but the bank links \
+                 accounts to certificates by subject CN. Use alice.p12, bob.p12 or mallory.p12."
+            }
+            Self::PasswordLoginDisabled => {
+                "Restart with LAB_MTLS=optional or LAB_MTLS=off to try password \
+                 sign-in and cookie sessions."
+            }
+            Self::CertificateMismatch { .. } => {
+                "A password sign-in may not claim someone else's identity \
+                 while the browser proves yours with a certificate."
+            }
+            Self::OriginRefused(_) => {
+                "The bank takes state-changing requests only from its own origin. If \
+                 an attack page sent this, the origin check just stopped a cross-site request. The audit \
+                 log shows every header the bank saw."
+            }
+            Self::CsrfRefused(_) => {
+                "Every bank form carries a secret token bound to your identity; another \
+                 site cannot read it, so it cannot forge the request. The audit log shows what arrived."
+            }
+            Self::Transfer(_) => "Nothing was moved. Go back, correct the transfer and confirm again.",
+            _ => return None,
+        })
+    }
+
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!("{context}: {cause}");
+        Self::Internal(format!("{context}: {cause}"))
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal("database", e)
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotSignedIn => StatusCode::UNAUTHORIZED,
+            Self::UnknownCertificateUser { .. }
+            | Self::PasswordLoginDisabled
+            | Self::CertificateMismatch { .. }
+            | Self::OriginRefused(_)
+            | Self::CsrfRefused(_) => StatusCode::FORBIDDEN,
+            Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
+            Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A bare response: the error page is rendered by `web::errors`, which has the app's state.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(self.to_string())
+    }
+}

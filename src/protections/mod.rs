@@ -1,0 +1,57 @@
+//! The bank's protections: one module each, every one on by default and switched by a `LAB_*` flag.
+//!
+//! [`Protections`] is the effective set, parsed once by [`crate::config`]. The modules hold the
+//! rules; [`headers`] and [`guard`] are the two middlewares that apply them to every response and
+//! to every state-changing request.
+
+pub mod csrf;
+pub mod frame;
+pub mod guard;
+pub mod headers;
+pub mod origin_check;
+pub mod samesite;
+
+pub use frame::{FrameMode, FramePolicy};
+pub use samesite::SameSite;
+
+use crate::origin::Origin;
+
+/// The effective protections, after the `LAB_PROTECTIONS` preset and the single flags.
+#[derive(Debug, Clone)]
+pub struct Protections {
+    pub frame: FramePolicy,
+    pub origin_check: bool,
+    pub allowed_origins: Vec<Origin>,
+    pub csrf_token: bool,
+    pub samesite: SameSite,
+}
+
+/// One line of the protections summary shown in every page footer and in the start-up banner.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    pub flag: &'static str,
+    pub value: String,
+    /// Whether this setting protects (false: the lab has it switched off).
+    pub on: bool,
+}
+
+impl Protections {
+    pub fn summary(&self) -> Vec<Setting> {
+        let on_off = |on: bool| if on { "on" } else { "off" }.to_owned();
+        vec![
+            Setting { flag: "LAB_FRAME", value: self.frame.describe(), on: self.frame.protects() },
+            Setting { flag: "LAB_ORIGIN_CHECK", value: on_off(self.origin_check), on: self.origin_check },
+            Setting { flag: "LAB_CSRF_TOKEN", value: on_off(self.csrf_token), on: self.csrf_token },
+            Setting {
+                flag: "LAB_SAMESITE",
+                value: self.samesite.as_str().to_owned(),
+                on: self.samesite != SameSite::None,
+            },
+        ]
+    }
+
+    /// The protections that are switched off, as `FLAG=value`.
+    pub fn disabled(&self) -> Vec<String> {
+        self.summary().into_iter().filter(|s| !s.on).map(|s| format!("{}={}", s.flag, s.value)).collect()
+    }
+}

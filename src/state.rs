@@ -1,0 +1,17 @@
+//! What every bank request can reach: the database and the effective settings.
+
+use sqlx::SqlitePool;
+
+use crate::config::Settings;
+use crate::origin::Origin;
+use crate::protections::origin_check::AllowedOrigins;
+
+pub struct AppState {
+    pub pool: SqlitePool,
+    pub settings: Settings,
+    /// `https://localhost:<bound port>`.
+    pub bank_origin: Origin,
+    /// `http://127.0.0.1:<bound port>`.
+    pub attacker_origin: Origin,
+    pub allowed_origins: AllowedOrigins,
+}
