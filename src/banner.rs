@@ -1,0 +1,54 @@
+//! The start-up banner: where the two sites are, what is switched on, and how to get a browser
+//! to present a lab certificate.
+
+use std::fmt::Write;
+
+use crate::config::MtlsMode;
+use crate::pki::P12_PASSWORD;
+use crate::startup::Application;
+
+pub fn text(app: &Application) -> String {
+    let settings = app.settings();
+    let certs = settings.certs_dir.display();
+    let mut out = String::new();
+    let _ = writeln!(out, "\nclickjack-lab is running\n");
+    let _ = writeln!(out, "  Bank (mutual TLS)  {}", app.bank_url());
+    let _ = writeln!(out, "  Attacker site      {}\n", app.attacker_url());
+    let identity = match settings.mtls {
+        MtlsMode::Required => "your client certificate is your sign-in",
+        MtlsMode::Optional => "a client certificate signs you in; without one, password sign-in",
+        MtlsMode::Off => "no client certificates; password sign-in and a session cookie",
+    };
+    let _ = writeln!(out, "  Identity     LAB_MTLS={}: {identity}", settings.mtls.as_str());
+    let summary = settings.protections.summary();
+    let flags: Vec<String> = summary.iter().map(|s| format!("{}={}", s.flag, s.value)).collect();
+    let _ = writeln!(out, "  Protections  {}", flags.join("  "));
+    let off = settings.protections.disabled();
+    if !off.is_empty() {
+        let _ = writeln!(
+            out,
+            "  !! Switched OFF: {}. The attack pages will work against this bank.",
+            off.join(", ")
+        );
+    }
+    if settings.mtls != MtlsMode::Off {
+        let _ = writeln!(
+            out,
+            "\n  Browser setup (once; the README has the step-by-step for Chromium and Firefox):\n\
+             \x20   1. Trust the lab CA {certs}/ca.crt for websites\n\
+             \x20      certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n clickjack-lab-ca -i {certs}/ca.crt\n\
+             \x20   2. Import a user's certificate, e.g. {certs}/alice.p12 (password: {P12_PASSWORD})\n\
+             \x20      pk12util -d sql:$HOME/.pki/nssdb -i {certs}/alice.p12 -W {P12_PASSWORD}\n\
+             \x20   3. Open {} and choose alice's certificate when asked.",
+            app.bank_url()
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "\n  Trust the lab CA {certs}/ca.crt, open {}/login and sign in as alice / alice-pass.",
+            app.bank_url()
+        );
+    }
+    let _ = writeln!(out, "\n  Stop with Ctrl-C.");
+    out
+}

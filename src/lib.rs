@@ -1,0 +1,52 @@
+//! clickjack-lab: a demo bank behind mutual TLS, the protections that stop clickjacking and
+//! CSRF, and an attacker site that shows each attack working when its protection is off.
+//!
+//! A tour, from the outside in:
+
+/// The start-up banner.
+pub mod banner;
+/// The command line and its subcommands.
+pub mod cli;
+/// Typed settings from the `LAB_*` environment variables.
+pub mod config;
+/// Builds the PKI, database, TLS and both servers; the entry point for tests.
+pub mod startup;
+
+/// Who sent a request: certificate, session, user.
+pub mod identity;
+/// The lab's CA, server and client certificates, and `.p12` bundles.
+pub mod pki;
+/// Cookie sessions for password sign-in.
+pub mod sessions;
+/// rustls configuration per `LAB_MTLS` mode, and the verified client certificate.
+pub mod tls;
+
+/// What the server saw for every state-changing request.
+pub mod audit;
+/// The protections, one module each, and the middlewares that apply them.
+pub mod protections;
+
+/// The attacker site, served on its own origin.
+pub mod attacker;
+/// The bank's pages and API.
+pub mod web;
+
+/// Users, accounts and passwords.
+pub mod accounts;
+/// Money as integer cents.
+pub mod money;
+/// Web origins.
+pub mod origin;
+/// Transfers: validation and the one-transaction execution.
+pub mod transfers;
+
+/// Time as stored and shown.
+pub mod clock;
+/// Random tokens, hashing, constant-time comparison.
+pub mod crypto;
+/// Database pool, migrations, seed data.
+pub mod db;
+/// The error type and its status codes.
+pub mod error;
+/// Shared application state.
+pub mod state;

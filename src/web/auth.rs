@@ -1,0 +1,143 @@
+//! Password sign-in and sign-out (`LAB_MTLS=optional|off`). With `required`, the login page
+//! explains that the client certificate is the sign-in.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::layout::Layout;
+use crate::accounts::{Username, password, repo};
+use crate::audit;
+use crate::error::{AppError, Result};
+use crate::identity::Visitor;
+use crate::sessions;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    password_allowed: bool,
+    username: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    if !state.settings.mtls.allows_password() {
+        let page = LoginPage {
+            layout: Layout::basic(&state, Some(&visitor), "Sign in"),
+            password_allowed: false,
+            username: String::new(),
+            error: None,
+        };
+        return super::render(StatusCode::OK, &page);
+    }
+    // The form's CSRF token needs an identity: an anonymous session if there is nothing else.
+    let (visitor, cookie) = with_session(&state, visitor).await?;
+    let page = LoginPage {
+        layout: Layout::with_token(&state, &visitor, "Sign in").await?,
+        password_allowed: true,
+        username: String::new(),
+        error: None,
+    };
+    let mut response = super::render(StatusCode::OK, &page)?;
+    if let Some(cookie) = cookie {
+        response.add_cookie(&cookie).map_err(|e| AppError::internal("session cookie", e))?;
+    }
+    Ok(response)
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse> {
+    if !state.settings.mtls.allows_password() {
+        return Err(AppError::PasswordLoginDisabled);
+    }
+    let form = form.into_inner();
+    let Ok(username) = Username::parse(&form.username) else {
+        audit::note(&req, "the username is not a valid username".to_owned());
+        return retry(&state, &visitor, form.username, StatusCode::UNAUTHORIZED).await;
+    };
+    if let Some(cn) = visitor.cert.as_ref().and_then(|c| c.common_name.clone())
+        && cn != username.as_str()
+    {
+        return Err(AppError::CertificateMismatch { cert: cn, tried: username.to_string() });
+    }
+    let (user, hash) = repo::credentials(&state.pool, &username).await?.unzip();
+    // Unknown users are checked against a dummy hash: same time, same answer as a wrong password.
+    let verified = password::verify(hash, form.password).await;
+    let Some(user) = user.filter(|_| verified) else {
+        audit::note(&req, format!("wrong username or password for \"{username}\""));
+        return retry(&state, &visitor, form.username, StatusCode::UNAUTHORIZED).await;
+    };
+
+    // Rotate: the pre-login session (and its token) ends; a new session id starts.
+    if let Some(old) = &visitor.session {
+        sessions::end(&state.pool, old).await?;
+    }
+    let (_, token) = sessions::start(&state.pool, Some(user.id)).await?;
+    audit::note(&req, format!("signed in {} by password; new session started", user.username));
+    let mut response = super::see_other("/");
+    response
+        .add_cookie(&sessions::cookie(token, state.settings.protections.samesite))
+        .map_err(|e| AppError::internal("session cookie", e))?;
+    Ok(response)
+}
+
+pub async fn logout(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let mut response = super::see_other("/login");
+    if let Some(session) = &visitor.session {
+        sessions::end(&state.pool, session).await?;
+        audit::note(&req, "session ended".to_owned());
+        response
+            .add_cookie(&sessions::removal(state.settings.protections.samesite))
+            .map_err(|e| AppError::internal("session cookie", e))?;
+    } else {
+        audit::note(
+            &req,
+            "no session to end (a certificate sign-in ends when the browser stops presenting it)".to_owned(),
+        );
+    }
+    Ok(response)
+}
+
+/// The login form again, with a message.
+async fn retry(
+    state: &AppState,
+    visitor: &Visitor,
+    username: String,
+    status: StatusCode,
+) -> Result<HttpResponse> {
+    let page = LoginPage {
+        layout: Layout::with_token(state, visitor, "Sign in").await?,
+        password_allowed: true,
+        username,
+        error: Some("Wrong username or password.".to_owned()),
+    };
+    super::render(status, &page)
+}
+
+/// The visitor, with an anonymous session started if they have no identity yet.
+async fn with_session(
+    state: &AppState,
+    mut visitor: Visitor,
+) -> Result<(Visitor, Option<actix_web::cookie::Cookie<'static>>)> {
+    if visitor.csrf_subject().is_some() {
+        return Ok((visitor, None));
+    }
+    let (session, token) = sessions::start(&state.pool, None).await?;
+    visitor.session = Some(session);
+    Ok((visitor, Some(sessions::cookie(token, state.settings.protections.samesite))))
+}

@@ -1,0 +1,73 @@
+//! Turns every error response of the bank into a page that explains to a trainee what happened
+//! (or into JSON under `/api/`). Registered once, as the `ErrorHandlers` default.
+
+use actix_web::dev::ServiceResponse;
+use actix_web::http::StatusCode;
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use super::layout::Layout;
+use crate::error::{AppError, Result};
+use crate::identity::Visitor;
+use crate::state::AppState;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    message: &'a str,
+    hint: Option<&'static str>,
+    sign_in: bool,
+}
+
+/// Unknown routes.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse> {
+    Err(AppError::NotFound(format!("the bank has no page at {}", req.path())))
+}
+
+/// The `ErrorHandlers` default handler.
+pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let status = res.status();
+    let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
+    let message = match (app_error, res.response().error()) {
+        (Some(e), _) => e.to_string(),
+        (None, Some(e)) => e.to_string(),
+        (None, None) => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let title = app_error.map_or_else(|| status.canonical_reason().unwrap_or("Error"), AppError::title);
+    let hint = app_error.and_then(AppError::hint);
+    let (req, _) = res.into_parts();
+
+    let body = if req.path().starts_with("/api/") {
+        Ok(HttpResponse::build(status).json(serde_json::json!({ "error": message })))
+    } else {
+        page(&req, status, title, &message, hint)
+    };
+    let response = body.unwrap_or_else(|e| {
+        HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(format!("{message}\n{e}"))
+    });
+    Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
+}
+
+fn page(
+    req: &HttpRequest,
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    hint: Option<&'static str>,
+) -> Result<HttpResponse> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("error page", "application state missing"))?;
+    let visitor = req.extensions().get::<Visitor>().cloned();
+    let template = ErrorPage {
+        layout: Layout::basic(state, visitor.as_ref(), title),
+        status: status.as_u16(),
+        message,
+        hint,
+        sign_in: status == StatusCode::UNAUTHORIZED && state.settings.mtls.allows_password(),
+    };
+    super::render(status, &template)
+}

@@ -1,0 +1,56 @@
+//! What every page shows around its content: who the bank thinks you are, and the effective
+//! protections (the footer), so a trainee always knows which lab configuration they are in.
+
+use crate::error::Result;
+use crate::identity::Visitor;
+use crate::protections::{Setting, csrf};
+use crate::state::AppState;
+use crate::tls::peer::PeerCert;
+
+pub struct Layout {
+    pub title: String,
+    pub username: Option<String>,
+    pub signed_in_by: Option<&'static str>,
+    pub cert: Option<PeerCert>,
+    pub mtls: &'static str,
+    pub settings: Vec<Setting>,
+    /// A password session the header's sign-out button can end.
+    pub can_sign_out: bool,
+    /// The visitor's CSRF token, when the token check is on.
+    pub csrf_token: Option<String>,
+}
+
+impl Layout {
+    /// The layout without a CSRF token (error pages; pages with no form).
+    pub fn basic(state: &AppState, visitor: Option<&Visitor>, title: &str) -> Self {
+        let user = visitor.and_then(|v| v.user.as_ref());
+        Self {
+            title: title.to_owned(),
+            username: user.map(|(u, _)| u.username.to_string()),
+            signed_in_by: user.map(|(_, by)| by.as_str()),
+            cert: visitor.and_then(|v| v.cert.clone()),
+            mtls: state.settings.mtls.as_str(),
+            settings: state.settings.protections.summary(),
+            can_sign_out: visitor.is_some_and(|v| v.session.as_ref().is_some_and(|s| s.user_id.is_some())),
+            csrf_token: None,
+        }
+    }
+
+    /// The layout with the visitor's CSRF token, for pages with forms.
+    pub async fn with_token(state: &AppState, visitor: &Visitor, title: &str) -> Result<Self> {
+        let mut layout = Self::basic(state, Some(visitor), title);
+        layout.csrf_token = token(state, visitor).await?;
+        Ok(layout)
+    }
+}
+
+/// The visitor's CSRF token if the check is on and there is an identity to bind it to.
+pub async fn token(state: &AppState, visitor: &Visitor) -> Result<Option<String>> {
+    if !state.settings.protections.csrf_token {
+        return Ok(None);
+    }
+    Ok(match visitor.csrf_subject() {
+        Some(subject) => Some(csrf::token_for(&state.pool, &subject).await?),
+        None => None,
+    })
+}

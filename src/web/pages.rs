@@ -1,0 +1,59 @@
+//! The dashboard and the audit log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+use super::layout::Layout;
+use crate::accounts::repo as accounts;
+use crate::audit::{self, AuditEvent};
+use crate::error::Result;
+use crate::identity::SignedIn;
+use crate::money::Money;
+use crate::state::AppState;
+use crate::transfers::repo::{self, TransferRecord};
+
+/// How many audit events the audit page shows.
+const AUDIT_PAGE_SIZE: i64 = 200;
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct Dashboard {
+    layout: Layout,
+    me: String,
+    balance: Money,
+    transfers: Vec<TransferRecord>,
+    bank_origin: String,
+    attacker_origin: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    events: Vec<AuditEvent>,
+    limit: i64,
+}
+
+pub async fn dashboard(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse> {
+    let page = Dashboard {
+        layout: Layout::with_token(&state, &me.visitor, "Dashboard").await?,
+        me: me.user.username.to_string(),
+        balance: accounts::balance(&state.pool, me.user.id).await?,
+        transfers: repo::recent_for(&state.pool, &me.user, 10).await?,
+        bank_origin: state.bank_origin.to_string(),
+        attacker_origin: state.attacker_origin.to_string(),
+    };
+    super::render(StatusCode::OK, &page)
+}
+
+/// Every recorded state-changing request, newest first. Signed-in users see all of them: the
+/// lab runs on one machine, and the log is how a trainee sees the server's side of an attack.
+pub async fn audit(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse> {
+    let page = AuditPage {
+        layout: Layout::basic(&state, Some(&me.visitor), "Audit log"),
+        events: audit::recent(&state.pool, AUDIT_PAGE_SIZE).await?,
+        limit: AUDIT_PAGE_SIZE,
+    };
+    super::render(StatusCode::OK, &page)
+}
