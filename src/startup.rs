@@ -146,8 +146,12 @@ pub struct LabHandle {
 }
 
 impl LabHandle {
-    pub async fn stop(&self, graceful: bool) {
-        tokio::join!(self.bank.stop(graceful), self.attacker.stop(graceful));
+    /// Tells both servers to stop at once; the future resolves when they have.
+    pub fn stop(&self, graceful: bool) -> impl Future<Output = ()> + use<> {
+        let (bank, attacker) = (self.bank.stop(graceful), self.attacker.stop(graceful));
+        async move {
+            tokio::join!(bank, attacker);
+        }
     }
 }
 

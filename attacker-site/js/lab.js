@@ -11,6 +11,19 @@
       frame.src = bank + frame.getAttribute("data-bank-path");
     });
   }
+  // If the decoy itself receives a click, the frame did not cover it (page zoom, a different
+  // font, a resized window): say so, and count it so the lab's browser tests can tell.
+  var decoy = document.getElementById("decoy");
+  var missed = document.getElementById("missed");
+  if (decoy) {
+    decoy.addEventListener("click", function () {
+      var clicks = Number(decoy.getAttribute("data-clicks") || "0") + 1;
+      decoy.setAttribute("data-clicks", String(clicks));
+      if (missed) {
+        missed.hidden = false;
+      }
+    });
+  }
   var reveal = document.getElementById("reveal");
   if (reveal) {
     var apply = function () { document.body.classList.toggle("revealed", reveal.checked); };

@@ -1,0 +1,197 @@
+//! Real headless Chromium with a lab user's client certificate in its profile (the recipe of
+//! ../shared/BROWSER.md): a fresh HOME whose NSS database trusts the lab CA and holds the
+//! user's .p12, and a fresh profile whose Preferences auto-select certificates from the lab CA.
+//! Chromium's settings are otherwise its defaults (third-party cookies blocked, popups blocked).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use chromiumoxide::browser::{Browser, BrowserConfig};
+use chromiumoxide::handler::viewport::Viewport;
+use chromiumoxide::layout::Point;
+use chromiumoxide::page::Page;
+use clickjack_lab::pki::{CA_COMMON_NAME, P12_PASSWORD};
+use futures_util::StreamExt;
+use tempfile::TempDir;
+use tokio::sync::{Semaphore, SemaphorePermit};
+use tokio::task::JoinHandle;
+use tokio::time::{sleep, timeout};
+
+use crate::common::TestApp;
+
+/// Two cores: one browser at a time keeps every test's timing honest.
+static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
+
+pub const WIDTH: u32 = 1280;
+pub const HEIGHT: u32 = 900;
+
+pub struct Chromium {
+    browser: Browser,
+    events: JoinHandle<()>,
+    _profile: TempDir,
+    _turn: SemaphorePermit<'static>,
+}
+
+fn executable() -> Option<PathBuf> {
+    let candidates = [std::env::var("CHROMIUM_BIN").ok(), Some("/usr/lib/chromium/chromium".into())];
+    candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("--help").output().is_ok()
+}
+
+/// Whether the browser tests can run here. Under `CI=true` a missing browser is a failure, never a skip.
+pub fn available() -> bool {
+    let ok = executable().is_some() && have("certutil") && have("pk12util");
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "CI=true but Chromium or the NSS tools are missing: apt-get install -y chromium libnss3-tools"
+        );
+        eprintln!(
+            "SKIPPED: Chromium or certutil/pk12util not found (apt-get install -y chromium libnss3-tools)"
+        );
+    }
+    ok
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run NSS tool");
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A fresh HOME whose NSS database trusts the lab CA and holds `user`'s certificate (if any).
+fn nss_home(root: &Path, certs: &Path, user: Option<&str>) -> PathBuf {
+    let home = root.join("h");
+    let db = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&db).unwrap();
+    let db_arg = format!("sql:{}", db.display());
+    run(Command::new("certutil").args(["-d", &db_arg, "-N", "--empty-password"]));
+    let ca = certs.join("ca.crt");
+    run(Command::new("certutil").args(["-d", &db_arg, "-A", "-t", "C,,", "-n", "lab-ca", "-i"]).arg(&ca));
+    if let Some(user) = user {
+        let p12 = certs.join(format!("{user}.p12"));
+        run(Command::new("pk12util").args(["-d", &db_arg, "-i"]).arg(&p12).args(["-W", P12_PASSWORD]));
+    }
+    home
+}
+
+/// Profile preferences: auto-select lab certificates for https://localhost on any port.
+fn write_preferences(user_data: &Path) {
+    let prefs = serde_json::json!({
+        "profile": { "content_settings": { "exceptions": { "auto_select_certificate": {
+            "https://localhost,*": { "setting": { "filters": [ { "ISSUER": { "CN": CA_COMMON_NAME } } ] } }
+        } } } }
+    });
+    std::fs::create_dir_all(user_data.join("Default")).unwrap();
+    std::fs::write(user_data.join("Default/Preferences"), prefs.to_string()).unwrap();
+}
+
+impl Chromium {
+    /// Launches Chromium for `app` with `user`'s certificate (None: no certificate at all).
+    pub async fn launch(app: &TestApp, user: Option<&str>) -> Self {
+        let turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
+        // Short path: Chromium's singleton socket path must stay under 108 bytes.
+        let profile = tempfile::Builder::new().prefix("cj").tempdir_in("/tmp").unwrap();
+        let home = nss_home(profile.path(), &app.certs, user);
+        let user_data = profile.path().join("u");
+        write_preferences(&user_data);
+
+        let config = BrowserConfig::builder()
+            .chrome_executable(executable().expect("checked by available()"))
+            .disable_default_args()
+            .args([
+                "headless",
+                "no-sandbox",
+                "disable-gpu",
+                "disable-quic",
+                "no-first-run",
+                "disable-background-networking",
+                "disable-component-update",
+                "disable-sync",
+                "disable-dev-shm-usage",
+            ])
+            .user_data_dir(&user_data)
+            .window_size(WIDTH, HEIGHT)
+            .viewport(Viewport { width: WIDTH, height: HEIGHT, ..Default::default() })
+            .env("HOME", home.display().to_string())
+            .respect_https_errors()
+            .launch_timeout(Duration::from_secs(30))
+            .request_timeout(Duration::from_secs(30))
+            .build()
+            .expect("browser config");
+        let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
+        // Drive the CDP connection; unknown messages from a newer Chromium are not our concern.
+        let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
+        Self { browser, events, _profile: profile, _turn: turn }
+    }
+
+    pub async fn open(&self, url: &str) -> Page {
+        timeout(Duration::from_secs(30), self.browser.new_page(url))
+            .await
+            .expect("page opens in time")
+            .expect("page opens")
+    }
+
+    pub async fn close(mut self) {
+        let _ = timeout(Duration::from_secs(5), self.browser.close()).await;
+        let _ = timeout(Duration::from_secs(5), self.browser.wait()).await;
+        self.events.abort();
+    }
+}
+
+/// Evaluates a JavaScript expression in the page and returns its JSON value.
+pub async fn eval(page: &Page, js: &str) -> serde_json::Value {
+    let result = timeout(Duration::from_secs(10), page.evaluate(js)).await.expect("evaluate in time");
+    result.expect("evaluate").into_value().unwrap_or(serde_json::Value::Null)
+}
+
+/// The centre of an element, in the page's CSS pixels, as a person would aim at it.
+pub async fn centre_of(page: &Page, selector: &str) -> Point {
+    let js = format!(
+        "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \
+         return [r.left + r.width / 2, r.top + r.height / 2]; }})()"
+    );
+    let v = eval(page, &js).await;
+    Point { x: v[0].as_f64().expect("x"), y: v[1].as_f64().expect("y") }
+}
+
+/// A mouse press and release at `point` (CDP Input.dispatchMouseEvent), after moving there.
+pub async fn click_at(page: &Page, point: Point) {
+    timeout(Duration::from_secs(10), page.click(point)).await.expect("click in time").expect("click");
+}
+
+/// Waits until `check` holds, or panics with `what` after `limit`.
+pub async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return;
+        }
+        sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {limit:?} waiting for {what}");
+}
+
+/// Saves a PNG of the page (for the docs and for a person debugging a failure).
+pub async fn screenshot(page: &Page, path: &Path) {
+    use chromiumoxide::page::ScreenshotParams;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).unwrap();
+    }
+    let png = timeout(Duration::from_secs(10), page.screenshot(ScreenshotParams::builder().build()))
+        .await
+        .expect("screenshot in time")
+        .expect("screenshot");
+    std::fs::write(path, png).unwrap();
+}
+
+impl Chromium {
+    /// What every iframe in the browser rendered (see [`crate::frames`]).
+    pub async fn iframes(&self) -> Vec<crate::frames::FrameView> {
+        crate::frames::iframes(self.browser.websocket_address()).await
+    }
+}

@@ -1,0 +1,161 @@
+//! Starts the real lab for a test: its own temp dir (SQLite file, generated PKI), ports 0 on
+//! 127.0.0.1, and clients that speak real (m)TLS to it. Everything stops when the `TestApp` drops.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clickjack_lab::config::Settings;
+use clickjack_lab::pki::{Issued, Pki};
+use clickjack_lab::startup::{Application, LabHandle};
+use reqwest::{Certificate, Client, Identity, redirect};
+use tempfile::TempDir;
+
+pub struct TestApp {
+    pub bank_url: String,
+    pub attacker_url: String,
+    pub bank_port: u16,
+    pub attacker_port: u16,
+    pub certs: PathBuf,
+    pub database: PathBuf,
+    handle: LabHandle,
+    // Dropped last: the servers stop before their files go.
+    dir: TempDir,
+}
+
+/// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files).
+pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let certs = dir.path().join("certs");
+    let database = dir.path().join("lab.sqlite");
+    let mut env: HashMap<String, String> = HashMap::from([
+        ("LAB_BANK_PORT".into(), "0".into()),
+        ("LAB_ATTACKER_PORT".into(), "0".into()),
+        ("LAB_CERTS_DIR".into(), certs.display().to_string()),
+        ("LAB_DATABASE".into(), database.display().to_string()),
+    ]);
+    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("valid test settings");
+    let app = Application::build(settings).await.expect("the lab starts");
+    let test_app = TestApp {
+        bank_url: app.bank_url(),
+        attacker_url: app.attacker_url(),
+        bank_port: app.bank_port(),
+        attacker_port: app.attacker_port(),
+        certs,
+        database,
+        handle: app.handle(),
+        dir,
+    };
+    tokio::spawn(app.run_until_stopped());
+    test_app
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Sends the stop command now (not graceful: a test has nothing in flight worth waiting for).
+        drop(self.handle.stop(false));
+    }
+}
+
+/// A client identity: a certificate and its key, PEM.
+pub struct ClientCert {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+impl From<Issued> for ClientCert {
+    fn from(issued: Issued) -> Self {
+        Self { cert_pem: issued.cert_pem, key_pem: issued.key_pem }
+    }
+}
+
+impl TestApp {
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.bank_url)
+    }
+
+    /// The lab CA (to issue test certificates: expired ones, unknown users...).
+    pub fn pki(&self) -> Pki {
+        Pki::ensure(&self.certs, &[]).expect("the lab CA loads")
+    }
+
+    /// A seeded user's certificate, as written by the lab.
+    pub fn user_cert(&self, user: &str) -> ClientCert {
+        let read =
+            |ext: &str| std::fs::read_to_string(self.certs.join(format!("{user}.{ext}"))).expect("cert file");
+        ClientCert { cert_pem: read("crt"), key_pem: read("key") }
+    }
+
+    /// A client that trusts only the lab CA, keeps cookies, does not follow redirects, and
+    /// presents `cert` if given.
+    pub fn client(&self, cert: Option<&ClientCert>) -> Client {
+        let ca = std::fs::read(self.certs.join("ca.crt")).expect("ca.crt");
+        let mut builder = Client::builder()
+            .tls_certs_only([Certificate::from_pem(&ca).expect("CA PEM")])
+            .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], self.bank_port)))
+            .redirect(redirect::Policy::none())
+            .cookie_store(true)
+            .timeout(Duration::from_secs(20));
+        if let Some(cert) = cert {
+            let pem = format!("{}\n{}", cert.key_pem, cert.cert_pem);
+            builder = builder.identity(Identity::from_pem(pem.as_bytes()).expect("identity PEM"));
+        }
+        builder.build().expect("client")
+    }
+
+    /// A client presenting a seeded user's certificate.
+    pub fn client_as(&self, user: &str) -> Client {
+        self.client(Some(&self.user_cert(user)))
+    }
+
+    /// Balances straight from the bank's database file, by username.
+    pub async fn balances(&self) -> HashMap<String, i64> {
+        let url = format!("sqlite://{}?mode=ro", self.database.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the lab database");
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT u.username, a.balance_cents FROM users u JOIN accounts a ON a.user_id = u.id",
+        )
+        .fetch_all(&pool)
+        .await
+        .expect("read balances");
+        pool.close().await;
+        rows.into_iter().collect()
+    }
+
+    /// A single SQL count, for assertions on transfers and audit events.
+    pub async fn count(&self, sql: &str) -> i64 {
+        let url = format!("sqlite://{}?mode=ro", self.database.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the lab database");
+        let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
+        pool.close().await;
+        n
+    }
+
+    /// Every row of a query, for assertions on what the bank stored (memos, audit events).
+    pub async fn fetch_all<T>(&self, sql: &str) -> Vec<T>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let url = format!("sqlite://{}?mode=ro", self.database.display());
+        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the lab database");
+        let rows = sqlx::query_as(sql).fetch_all(&pool).await.expect("query");
+        pool.close().await;
+        rows
+    }
+}
+
+/// Pulls `name="<field>" value="..."` out of a rendered form.
+pub fn form_value(html: &str, field: &str) -> Option<String> {
+    let marker = format!("name=\"{field}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')?;
+    Some(html[start..start + end].to_owned())
+}
