@@ -2,7 +2,7 @@
 //! (or into JSON under `/api/`). Registered once, as the `ErrorHandlers` default.
 
 use actix_web::dev::ServiceResponse;
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -29,6 +29,16 @@ pub async fn not_found(req: HttpRequest) -> Result<HttpResponse> {
 
 /// The `ErrorHandlers` default handler.
 pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    // A page a handler rendered on purpose with an error status (the login form again, 401) is
+    // already the answer; only errors get the error page.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if res.response().error().is_none() && is_html {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
     let status = res.status();
     let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
     let message = match (app_error, res.response().error()) {
