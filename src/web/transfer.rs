@@ -14,7 +14,7 @@ use crate::identity::SignedIn;
 use crate::money::Money;
 use crate::state::AppState;
 use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
-use crate::transfers::{MEMO_MAX_CHARS, TransferDraft};
+use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError};
 
 /// The fields of a transfer, as the form and the confirmation link carry them.
 #[derive(Deserialize, Default)]
@@ -85,6 +85,10 @@ pub async fn confirm(
     query: web::Query<TransferFields>,
 ) -> Result<HttpResponse> {
     let draft = parse(&state, &me, &query.to, &query.amount, &query.memo)?;
+    // Never ask anyone to confirm a transfer to an account that does not exist.
+    if accounts::find(&state.pool, draft.to.as_str()).await?.is_none() {
+        return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
+    }
     let page = ConfirmPage {
         layout: Layout::with_token(&state, &me.visitor, "Confirm transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
