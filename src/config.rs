@@ -302,7 +302,12 @@ impl Env<'_> {
 
     fn origins(&self, var: &'static str) -> Result<Vec<Origin>, ConfigError> {
         let Some(value) = self.get(var) else { return Ok(Vec::new()) };
-        origin::parse_list(&value).map_err(|e| ConfigError::Bad { var, reason: e.to_string() })
+        origin::parse_list(&value).map_err(|e| ConfigError::Bad {
+            var,
+            reason: format!(
+                "{e}; expected origins (scheme://host[:port]) separated by spaces, e.g. https://a.test"
+            ),
+        })
     }
 }
 
