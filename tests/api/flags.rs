@@ -1,0 +1,185 @@
+//! The real binary with bad `LAB_*` values: it exits non-zero at once, with a message naming the
+//! variable and what it accepts. `--help` lists every variable the code reads.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use clickjack_lab::config::VARS;
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_clickjack-lab");
+
+/// The binary with a clean `LAB_*` environment, its files in `dir`, and these variables.
+fn lab(dir: &Path, vars: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BIN);
+    for var in VARS {
+        command.env_remove(var.name);
+    }
+    command
+        .env("LAB_CERTS_DIR", dir.join("certs"))
+        .env("LAB_DATABASE", dir.join("lab.sqlite"))
+        .env("LAB_BANK_PORT", "0")
+        .env("LAB_ATTACKER_PORT", "0")
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null());
+    command
+}
+
+/// Runs the binary, which must stop by itself within a few seconds.
+fn run(dir: &Path, vars: &[(&str, &str)]) -> Output {
+    let mut child =
+        lab(dir, vars).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn the lab");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait for the lab").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the lab did not exit with {vars:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the lab's output")
+}
+
+/// Runs the binary with a bad flag: non-zero exit, every expected phrase in stderr, no files.
+fn assert_refused(vars: &[(&str, &str)], expected: &[&str]) {
+    let dir = TempDir::new().unwrap();
+    let output = run(dir.path(), vars);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{vars:?} must not start: {stderr}");
+    assert_eq!(output.status.code(), Some(2), "{vars:?}: {stderr}");
+    for phrase in expected {
+        assert!(stderr.contains(phrase), "{vars:?}: {phrase:?} not in {stderr:?}");
+    }
+    assert!(!dir.path().join("certs").exists(), "{vars:?}: refused before creating the PKI");
+    assert!(!dir.path().join("lab.sqlite").exists(), "{vars:?}: refused before creating the database");
+}
+
+#[test]
+fn an_unknown_lab_frame_names_the_variable_and_its_choices() {
+    assert_refused(
+        &[("LAB_FRAME", "bogus")],
+        &["LAB_FRAME", "\"bogus\"", "deny, sameorigin, allowlist, off"],
+    );
+}
+
+#[test]
+fn an_unknown_lab_mtls_names_the_variable_and_its_choices() {
+    assert_refused(&[("LAB_MTLS", "maybe")], &["LAB_MTLS", "\"maybe\"", "required, optional, off"]);
+}
+
+#[test]
+fn an_out_of_range_port_names_the_variable_and_the_range() {
+    assert_refused(&[("LAB_BANK_PORT", "99999")], &["LAB_BANK_PORT", "\"99999\"", "0-65535"]);
+}
+
+#[test]
+fn a_frame_ancestor_that_is_not_an_origin_is_refused() {
+    assert_refused(
+        &[("LAB_FRAME", "allowlist"), ("LAB_FRAME_ANCESTORS", "not-an-origin")],
+        &["LAB_FRAME_ANCESTORS", "\"not-an-origin\"", "scheme://host[:port]"],
+    );
+}
+
+#[test]
+fn other_bad_values_are_refused_too() {
+    assert_refused(&[("LAB_PROTECTIONS", "maybe")], &["LAB_PROTECTIONS", "on, off"]);
+    assert_refused(&[("LAB_SAMESITE", "relaxed")], &["LAB_SAMESITE", "strict, lax, none"]);
+    assert_refused(&[("LAB_TRANSFER_CAP", "-5")], &["LAB_TRANSFER_CAP", "positive amount"]);
+    assert_refused(&[("LAB_BIND", "localhost:80")], &["LAB_BIND", "an IP address"]);
+    assert_refused(
+        &[("LAB_BANK_PORT", "9000"), ("LAB_ATTACKER_PORT", "9000")],
+        &["LAB_ATTACKER_PORT", "9000"],
+    );
+}
+
+#[test]
+fn a_public_bind_with_protections_off_is_refused_without_consent() {
+    assert_refused(
+        &[("LAB_BIND", "0.0.0.0"), ("LAB_PROTECTIONS", "off")],
+        &["LAB_BIND", "refusing to bind 0.0.0.0", "LAB_ALLOW_PUBLIC=yes"],
+    );
+}
+
+/// Kills the child when dropped, so a failing test leaves no server behind.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_same_environment_with_good_values_starts_the_lab() {
+    // Arrange: the environment of the refusals above, with valid values (on loopback).
+    let dir = TempDir::new().unwrap();
+    let vars =
+        [("LAB_FRAME", "allowlist"), ("LAB_FRAME_ANCESTORS", "https://partner.test"), ("LAB_MTLS", "off")];
+    let child = lab(dir.path(), &vars).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut running = Running(child);
+
+    // Act: read the banner (on a thread, so a lab that never prints cannot hang the test).
+    let stdout = running.0.stdout.take().unwrap();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let banner: Vec<String> = BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .take_while(|line| !line.contains("Stop with Ctrl-C"))
+            .collect();
+        let _ = sender.send(banner.join("\n"));
+    });
+    let banner = receiver.recv_timeout(Duration::from_secs(30)).expect("the banner within 30 s");
+
+    // Assert
+    assert!(banner.contains("clickjack-lab is running"), "{banner}");
+    assert!(banner.contains("LAB_FRAME=allowlist ('self' https://partner.test)"), "{banner}");
+    assert!(running.0.try_wait().unwrap().is_none(), "the lab keeps serving");
+    assert!(dir.path().join("certs/ca.crt").exists() && dir.path().join("lab.sqlite").exists());
+}
+
+#[test]
+fn help_lists_every_lab_variable_the_code_reads() {
+    // Arrange: every "LAB_..." string literal in the sources.
+    let mut read_by_code = Vec::new();
+    collect_lab_names(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut read_by_code);
+    read_by_code.sort();
+    read_by_code.dedup();
+    assert!(read_by_code.len() >= 15, "{read_by_code:?}");
+
+    // Act
+    let dir = TempDir::new().unwrap();
+    let help = lab(dir.path(), &[]).arg("--help").output().unwrap();
+
+    // Assert
+    assert!(help.status.success());
+    let text = String::from_utf8_lossy(&help.stdout);
+    for name in read_by_code.iter().map(String::as_str).chain(VARS.iter().map(|v| v.name)) {
+        let listed = text.lines().any(|line| line.trim_start().starts_with(name));
+        assert!(listed, "--help does not list {name}: {text}");
+    }
+}
+
+/// Collects `"LAB_[A-Z_]+"` literals from the `.rs` files under `dir`.
+fn collect_lab_names(dir: &Path, names: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect_lab_names(&path, names);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (start, _) in text.match_indices("\"LAB_") {
+                let name: String =
+                    text[start + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                if text[start + 1 + name.len()..].starts_with('"') {
+                    names.push(name);
+                }
+            }
+        }
+    }
+}

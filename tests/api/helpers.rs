@@ -1,0 +1,166 @@
+//! Steps the test modules share: render a confirmation page, submit its form, read the bank's
+//! answer (error message, redirect, session cookie).
+
+use reqwest::{Client, RequestBuilder, Response};
+
+use crate::common::{TestApp, form_value};
+
+/// A form body, in field order, as a browser would submit it.
+#[derive(Debug, Clone, Default)]
+pub struct Form(pub Vec<(String, String)>);
+
+impl Form {
+    pub fn new(fields: &[(&str, &str)]) -> Self {
+        Self(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    /// The form with `field` set to `value` (replaced if present, else added).
+    pub fn with(mut self, field: &str, value: &str) -> Self {
+        match self.0.iter_mut().find(|(k, _)| k == field) {
+            Some((_, v)) => *v = value.to_owned(),
+            None => self.0.push((field.to_owned(), value.to_owned())),
+        }
+        self
+    }
+
+    /// The form without `field`.
+    pub fn without(mut self, field: &str) -> Self {
+        self.0.retain(|(k, _)| k != field);
+        self
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == field).map(|(_, v)| v.as_str())
+    }
+
+    /// `application/x-www-form-urlencoded`, as a form post body or a query string.
+    pub fn encode(&self) -> String {
+        url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&self.0).finish()
+    }
+}
+
+/// A url-encoded form body (reqwest's own `.form()` is behind a feature this crate leaves off).
+pub trait FormBody {
+    fn form_body(self, form: &Form) -> Self;
+}
+
+impl FormBody for RequestBuilder {
+    fn form_body(self, form: &Form) -> Self {
+        self.header("Content-Type", "application/x-www-form-urlencoded").body(form.encode())
+    }
+}
+
+/// A rendered confirmation page and the form it would submit.
+#[derive(Debug, Clone)]
+pub struct Confirmation {
+    pub page: String,
+    pub form: Form,
+}
+
+impl Confirmation {
+    pub fn csrf_token(&self) -> Option<&str> {
+        self.form.get("csrf_token")
+    }
+
+    pub fn request_id(&self) -> &str {
+        self.form.get("request_id").expect("a confirmation form has a request_id")
+    }
+}
+
+/// `GET /transfer/confirm?to=&amount=&memo=`, without judging the answer.
+pub async fn get_confirm(app: &TestApp, client: &Client, to: &str, amount: &str, memo: &str) -> Response {
+    let query = Form::new(&[("to", to), ("amount", amount), ("memo", memo)]).encode();
+    client.get(app.url(&format!("/transfer/confirm?{query}"))).send().await.expect("GET /transfer/confirm")
+}
+
+/// Renders a confirmation page, which must succeed, and reads its hidden fields.
+pub async fn confirm(app: &TestApp, client: &Client, to: &str, amount: &str, memo: &str) -> Confirmation {
+    let response = get_confirm(app, client, to, amount, memo).await;
+    let status = response.status();
+    let page = response.text().await.expect("confirmation page body");
+    assert_eq!(status, 200, "confirmation page for {to} {amount}: {page}");
+    let mut form = Form::default();
+    for field in ["csrf_token", "to", "amount", "memo", "request_id"] {
+        if let Some(value) = form_value(&page, field) {
+            form = form.with(field, &unescape(&value));
+        }
+    }
+    Confirmation { page, form }
+}
+
+/// POSTs a form from the bank's own origin (what a click on a bank page sends).
+pub async fn submit(app: &TestApp, client: &Client, path: &str, form: &Form) -> Response {
+    client
+        .post(app.url(path))
+        .header("Origin", &app.bank_url)
+        .form_body(form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e:?}"))
+}
+
+/// The `Location` of a redirect.
+pub fn location(response: &Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().expect("ASCII Location").to_owned())
+        .unwrap_or_default()
+}
+
+/// The status and body of a response.
+pub async fn read(response: Response) -> (u16, String) {
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("response body"))
+}
+
+/// The `Set-Cookie` header that sets the session cookie, if the response has one.
+pub fn session_set_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("lab_session="))
+        .map(str::to_owned)
+}
+
+/// The value of the session cookie a `Set-Cookie` header sets.
+pub fn cookie_value(set_cookie: &str) -> String {
+    let pair = set_cookie.split(';').next().unwrap_or_default();
+    pair.split_once('=').map(|(_, v)| v.to_owned()).unwrap_or_default()
+}
+
+/// The message of an error page (`<p class="message" id="error-message">`), unescaped.
+pub fn error_message(page: &str) -> String {
+    let marker = "id=\"error-message\">";
+    let start = page.find(marker).unwrap_or_else(|| panic!("not an error page: {page}")) + marker.len();
+    let end = page[start..].find("</p>").expect("the message paragraph ends");
+    unescape(&page[start..start + end])
+}
+
+/// Undoes askama's HTML escaping (`&#60;` and friends, named entities too).
+pub fn unescape(text: &str) -> String {
+    [("&#60;", "<"), ("&lt;", "<"), ("&#62;", ">"), ("&gt;", ">"), ("&#34;", "\""), ("&quot;", "\"")]
+        .into_iter()
+        .chain([("&#39;", "'"), ("&#38;", "&"), ("&amp;", "&")])
+        .fold(text.to_owned(), |text, (entity, raw)| text.replace(entity, raw))
+}
+
+/// Escapes text the way askama does, to find user input on a rendered page.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
+/// The balances of the three seeded users, in cents: (alice, bob, mallory).
+pub async fn balances(app: &TestApp) -> (i64, i64, i64) {
+    let b = app.balances().await;
+    (b["alice"], b["bob"], b["mallory"])
+}
+
+/// The seeded balances: alice and bob 1000.00, mallory 10.00.
+pub const SEEDED: (i64, i64, i64) = (100_000, 100_000, 1_000);

@@ -1,0 +1,223 @@
+//! Password sign-in and sign-out (`LAB_MTLS=optional|off`), session rotation, and how a client
+//! certificate and a password sign-in get along.
+
+use reqwest::Client;
+use serde_json::Value;
+
+use crate::common::{TestApp, form_value, spawn_app};
+use crate::helpers::{
+    Form, confirm, cookie_value, error_message, location, read, session_set_cookie, submit,
+};
+
+/// `GET /login`: the anonymous session cookie it sets (if any) and the form's CSRF token.
+async fn login_form(app: &TestApp, client: &Client) -> (Option<String>, String) {
+    let response = client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = session_set_cookie(&response).map(|c| cookie_value(&c));
+    let page = response.text().await.unwrap();
+    let token = form_value(&page, "csrf_token").expect("the login form carries a csrf_token");
+    (cookie, token)
+}
+
+async fn post_login(
+    app: &TestApp,
+    client: &Client,
+    username: &str,
+    password: &str,
+    token: &str,
+) -> reqwest::Response {
+    let form = Form::new(&[("username", username), ("password", password), ("csrf_token", token)]);
+    submit(app, client, "/login", &form).await
+}
+
+/// `GET /api/me` with the client's cookies.
+async fn me(app: &TestApp, client: &Client) -> (u16, Value) {
+    let response = client.get(app.url("/api/me")).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+/// `GET /api/me` from a fresh client that sends exactly this session cookie value.
+async fn me_with_cookie(app: &TestApp, value: &str) -> u16 {
+    let response = app
+        .client(None)
+        .get(app.url("/api/me"))
+        .header("Cookie", format!("lab_session={value}"))
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
+
+/// Signs alice in by password, checks who the bank sees, signs her out again.
+async fn assert_password_sign_in_and_out(mtls: &str) {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", mtls)]).await;
+    let client = app.client(None);
+    let (anonymous, token) = login_form(&app, &client).await;
+    assert!(anonymous.is_some(), "GET /login starts an anonymous session for the form's token");
+    assert_eq!(me(&app, &client).await.0, 401, "an anonymous session signs no one in");
+
+    // Act: sign in.
+    let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
+
+    // Assert
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+    assert!(session_set_cookie(&response).is_some(), "signing in sets a session cookie");
+    let (status, body) = me(&app, &client).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["username"], "alice");
+    assert_eq!(body["signed_in_by"], "password");
+    assert!(body["certificate"].is_null(), "{body}");
+    assert_eq!(body["balance_cents"], 100_000);
+
+    // Act: sign out, with the token the dashboard's sign-out form carries.
+    let dashboard = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let token = form_value(&dashboard, "csrf_token").expect("the sign-out form carries a token");
+    let response = submit(&app, &client, "/logout", &Form::new(&[("csrf_token", &token)])).await;
+
+    // Assert
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/login");
+    let removal = session_set_cookie(&response).expect("signing out removes the cookie");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
+    assert_eq!(me(&app, &client).await.0, 401);
+}
+
+#[tokio::test]
+async fn password_sign_in_and_out_with_mtls_optional() {
+    assert_password_sign_in_and_out("optional").await;
+}
+
+#[tokio::test]
+async fn password_sign_in_and_out_with_mtls_off() {
+    assert_password_sign_in_and_out("off").await;
+}
+
+#[tokio::test]
+async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "off")]).await;
+    let client = app.client(None);
+    let (anonymous, token) = login_form(&app, &client).await;
+    let anonymous = anonymous.expect("an anonymous session cookie");
+
+    // Act
+    let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
+
+    // Assert
+    assert_eq!(response.status(), 303);
+    let signed_in = cookie_value(&session_set_cookie(&response).expect("a new session cookie"));
+    assert_ne!(signed_in, anonymous, "the session id must change at sign-in");
+    assert_eq!(me_with_cookie(&app, &signed_in).await, 200, "the new cookie signs alice in");
+    assert_eq!(me_with_cookie(&app, &anonymous).await, 401, "the planted pre-login cookie is worthless");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1, "the anonymous session was ended");
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_on_the_server() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "off")]).await;
+    let client = app.client(None);
+    let (_, token) = login_form(&app, &client).await;
+    let response = post_login(&app, &client, "bob", "bob-pass", &token).await;
+    let signed_in = cookie_value(&session_set_cookie(&response).expect("a session cookie"));
+    let dashboard = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let token = form_value(&dashboard, "csrf_token").unwrap();
+
+    // Act
+    let response = submit(&app, &client, "/logout", &Form::new(&[("csrf_token", &token)])).await;
+
+    // Assert: a copy of the cookie kept by someone else no longer works either.
+    assert_eq!(response.status(), 303);
+    assert_eq!(me_with_cookie(&app, &signed_in).await, 401);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+}
+
+#[tokio::test]
+async fn a_wrong_password_or_unknown_user_re_renders_the_form_with_401() {
+    let app = spawn_app(&[("LAB_MTLS", "off")]).await;
+    for (username, password) in
+        [("alice", "bob-pass"), ("alice", ""), ("zed", "alice-pass"), ("Not Valid", "x")]
+    {
+        // Arrange
+        let client = app.client(None);
+        let (anonymous, token) = login_form(&app, &client).await;
+
+        // Act
+        let response = post_login(&app, &client, username, password, &token).await;
+
+        // Assert
+        assert!(session_set_cookie(&response).is_none(), "no new session for {username:?}");
+        let (status, page) = read(response).await;
+        assert_eq!(status, 401, "{username:?}: {page}");
+        assert!(page.contains(r#"id="login-error">Wrong username or password.</p>"#), "{page}");
+        assert!(page.contains(&format!(r#"value="{username}" required"#)), "the username is kept: {page}");
+        assert!(form_value(&page, "csrf_token").is_some(), "the form can be submitted again");
+        assert_eq!(me(&app, &client).await.0, 401);
+        assert_eq!(me_with_cookie(&app, anonymous.as_deref().unwrap()).await, 401);
+    }
+}
+
+#[tokio::test]
+async fn with_alices_certificate_a_password_sign_in_as_bob_is_refused() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+    let client = app.client_as("alice");
+    let (cookie, token) = login_form(&app, &client).await;
+    assert!(cookie.is_none(), "the certificate carries the token: no anonymous session needed");
+
+    // Act
+    let response = post_login(&app, &client, "bob", "bob-pass", &token).await;
+
+    // Assert
+    assert!(session_set_cookie(&response).is_none());
+    let (status, page) = read(response).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Certificate and password disagree"), "{page}");
+    assert!(error_message(&page).contains(r#"the certificate of "alice""#), "{page}");
+    let (status, body) = me(&app, &client).await;
+    assert_eq!((status, body["username"].as_str()), (200, Some("alice")), "still alice, by certificate");
+    assert_eq!(body["signed_in_by"], "certificate");
+}
+
+#[tokio::test]
+async fn with_alices_certificate_a_password_sign_in_as_alice_is_fine() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+    let client = app.client_as("alice");
+    let (_, token) = login_form(&app, &client).await;
+
+    // Act
+    let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
+
+    // Assert
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/");
+    let (status, body) = me(&app, &client).await;
+    assert_eq!((status, body["username"].as_str()), (200, Some("alice")));
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").await, 1);
+}
+
+#[tokio::test]
+async fn required_mode_has_no_password_sign_in() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "required")]).await;
+    let client = app.client_as("alice");
+    // A valid token, so that the handler (not the CSRF check) is what refuses.
+    let token = confirm(&app, &client, "bob", "1.00", "").await.csrf_token().unwrap().to_owned();
+
+    // Act
+    let explained = client.get(app.url("/login")).send().await.unwrap();
+    let refused = post_login(&app, &client, "alice", "alice-pass", &token).await;
+
+    // Assert
+    let (status, page) = read(explained).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("There is no password step"), "{page}");
+    assert!(!page.contains(r#"name="password""#), "no password field in required mode");
+    let (status, page) = read(refused).await;
+    assert_eq!(status, 403, "{page}");
+    assert!(error_message(&page).contains("Password sign-in is switched off"), "{page}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
+}

@@ -1,0 +1,17 @@
+//! Integration tests against the real server: real mTLS (rustls on both ends), a real SQLite
+//! file, generated certificates. One binary, one module per concern.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod helpers;
+
+mod audit;
+mod concurrency;
+mod csrf;
+mod flags;
+mod frame;
+mod login;
+mod origin;
+mod samesite;
+mod tls;
+mod transfers;

@@ -1,0 +1,73 @@
+//! The session cookie's attributes for each `LAB_SAMESITE` value: the anonymous cookie of the
+//! login form and the cookie of a successful sign-in.
+
+use crate::common::{form_value, spawn_app};
+use crate::helpers::{Form, session_set_cookie, submit};
+
+/// The attributes of a `Set-Cookie` header (everything after `name=value`), trimmed.
+fn attributes(set_cookie: &str) -> Vec<String> {
+    set_cookie.split(';').skip(1).map(|a| a.trim().to_owned()).collect()
+}
+
+fn assert_session_cookie(set_cookie: &str, samesite: &str) {
+    let attributes = attributes(set_cookie);
+    let has = |wanted: &str| attributes.iter().any(|a| a.eq_ignore_ascii_case(wanted));
+    assert!(has("HttpOnly"), "{set_cookie}");
+    assert!(has("Secure"), "{set_cookie}");
+    assert!(has("Path=/"), "{set_cookie}");
+    assert!(has(&format!("SameSite={samesite}")), "{set_cookie}");
+    let samesites = attributes.iter().filter(|a| a.to_ascii_lowercase().starts_with("samesite=")).count();
+    assert_eq!(samesites, 1, "{set_cookie}");
+}
+
+/// The two session cookies the bank sets with these variables: at `GET /login` and at sign-in.
+async fn session_cookies(vars: &[(&str, &str)]) -> (String, String) {
+    let mut vars = vars.to_vec();
+    vars.push(("LAB_MTLS", "off"));
+    let app = spawn_app(&vars).await;
+    let client = app.client(None);
+
+    let response = client.get(app.url("/login")).send().await.unwrap();
+    let anonymous = session_set_cookie(&response).expect("GET /login sets the session cookie");
+    let token = form_value(&response.text().await.unwrap(), "csrf_token").unwrap_or_default();
+    let form = Form::new(&[("username", "alice"), ("password", "alice-pass"), ("csrf_token", &token)]);
+    let response = submit(&app, &client, "/login", &form).await;
+    assert_eq!(response.status(), 303);
+    let signed_in = session_set_cookie(&response).expect("signing in sets the session cookie");
+    (anonymous, signed_in)
+}
+
+#[tokio::test]
+async fn strict_is_the_default() {
+    let (anonymous, signed_in) = session_cookies(&[]).await;
+    assert_session_cookie(&anonymous, "Strict");
+    assert_session_cookie(&signed_in, "Strict");
+}
+
+#[tokio::test]
+async fn samesite_strict() {
+    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "strict")]).await;
+    assert_session_cookie(&anonymous, "Strict");
+    assert_session_cookie(&signed_in, "Strict");
+}
+
+#[tokio::test]
+async fn samesite_lax() {
+    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "lax")]).await;
+    assert_session_cookie(&anonymous, "Lax");
+    assert_session_cookie(&signed_in, "Lax");
+}
+
+#[tokio::test]
+async fn samesite_none() {
+    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "none")]).await;
+    assert_session_cookie(&anonymous, "None");
+    assert_session_cookie(&signed_in, "None");
+}
+
+#[tokio::test]
+async fn the_protections_off_preset_gives_samesite_none() {
+    let (anonymous, signed_in) = session_cookies(&[("LAB_PROTECTIONS", "off")]).await;
+    assert_session_cookie(&anonymous, "None");
+    assert_session_cookie(&signed_in, "None");
+}
