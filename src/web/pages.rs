@@ -7,8 +7,8 @@ use askama::Template;
 use super::layout::Layout;
 use crate::accounts::repo as accounts;
 use crate::audit::{self, AuditEvent};
-use crate::error::Result;
-use crate::identity::SignedIn;
+use crate::error::{AppError, Result};
+use crate::identity::{SignedIn, Visitor};
 use crate::money::Money;
 use crate::state::AppState;
 use crate::transfers::repo::{self, TransferRecord};
@@ -35,7 +35,15 @@ struct AuditPage {
     limit: i64,
 }
 
-pub async fn dashboard(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse> {
+/// The signed-in user's dashboard; a visitor who could sign in with a password is sent to the
+/// login page.
+pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let me = match visitor.signed_in() {
+        Err(AppError::NotSignedIn) if state.settings.mtls.allows_password() => {
+            return Ok(super::see_other("/login"));
+        }
+        signed_in => signed_in?,
+    };
     let page = Dashboard {
         layout: Layout::with_token(&state, &me.visitor, "Dashboard").await?,
         me: me.user.username.to_string(),

@@ -221,3 +221,13 @@ async fn required_mode_has_no_password_sign_in() {
     assert!(error_message(&page).contains("Password sign-in is switched off"), "{page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
+
+#[tokio::test]
+async fn the_dashboard_sends_a_visitor_without_identity_to_the_login_page() {
+    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+
+    let response = app.client(None).get(app.url("/")).send().await.unwrap();
+
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/login");
+}
