@@ -19,7 +19,7 @@ pub enum Decision {
 }
 
 /// The request facts an audit event records, read from the request's headers.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
 pub struct RequestFacts {
     pub method: String,
     pub path: String,
@@ -72,13 +72,8 @@ pub struct AuditEvent {
     pub username: Option<String>,
     pub cert_cn: Option<String>,
     pub cert_fingerprint: Option<String>,
-    pub method: String,
-    pub path: String,
-    pub origin: Option<String>,
-    pub referer: Option<String>,
-    pub sec_fetch_site: Option<String>,
-    pub sec_fetch_mode: Option<String>,
-    pub sec_fetch_dest: Option<String>,
+    #[sqlx(flatten)]
+    pub request: RequestFacts,
     pub decision: String,
     pub decided_by: String,
     pub reason: String,
@@ -93,13 +88,7 @@ impl AuditEvent {
             username: visitor.username(),
             cert_cn: visitor.cert.as_ref().and_then(|c| c.common_name.clone()),
             cert_fingerprint: visitor.cert.as_ref().map(|c| c.fingerprint.clone()),
-            method: facts.method,
-            path: facts.path,
-            origin: facts.origin,
-            referer: facts.referer,
-            sec_fetch_site: facts.sec_fetch_site,
-            sec_fetch_mode: facts.sec_fetch_mode,
-            sec_fetch_dest: facts.sec_fetch_dest,
+            request: facts,
             decision: match verdict.decision {
                 Decision::Allowed => "allowed",
                 Decision::Refused => "refused",
@@ -136,13 +125,13 @@ pub async fn record(pool: &SqlitePool, event: &AuditEvent) -> sqlx::Result<()> {
     .bind(&event.username)
     .bind(&event.cert_cn)
     .bind(&event.cert_fingerprint)
-    .bind(&event.method)
-    .bind(&event.path)
-    .bind(&event.origin)
-    .bind(&event.referer)
-    .bind(&event.sec_fetch_site)
-    .bind(&event.sec_fetch_mode)
-    .bind(&event.sec_fetch_dest)
+    .bind(&event.request.method)
+    .bind(&event.request.path)
+    .bind(&event.request.origin)
+    .bind(&event.request.referer)
+    .bind(&event.request.sec_fetch_site)
+    .bind(&event.request.sec_fetch_mode)
+    .bind(&event.request.sec_fetch_dest)
     .bind(&event.decision)
     .bind(&event.decided_by)
     .bind(&event.reason)

@@ -81,7 +81,9 @@ pub async fn guard(
         checks.push("csrf-token off (LAB_CSRF_TOKEN=off)".to_owned());
     }
 
-    let res = next.call(req).await?;
+    // A handler's error arrives as a response with the error attached (actix answers it inside
+    // the handler service), so it is audited below with the rest.
+    let res = next.call(req).await?.map_into_left_body();
     let status = res.status().as_u16();
     let note = res.request().extensions().get::<Note>().map(|n| n.0.clone());
     let verdict = match res.response().error() {
@@ -105,7 +107,7 @@ pub async fn guard(
         },
     };
     record(&state, AuditEvent::new(facts, &visitor, verdict, &checks)).await;
-    Ok(res.map_into_left_body())
+    Ok(res)
 }
 
 async fn refuse<B>(
@@ -130,7 +132,11 @@ async fn refuse<B>(
 
 async fn record(state: &AppState, event: AuditEvent) {
     if let Err(e) = audit::record(&state.pool, &event).await {
-        tracing::error!("could not record the audit event for {} {}: {e}", event.method, event.path);
+        tracing::error!(
+            "could not record the audit event for {} {}: {e}",
+            event.request.method,
+            event.request.path
+        );
     }
 }
 

@@ -104,7 +104,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
     let events = events(&app).await;
     assert_eq!(events.len(), 3, "only state-changing requests are recorded: {events:#?}");
     for e in &events {
-        assert_eq!((e.method.as_str(), e.path.as_str()), ("POST", "/transfer"));
+        assert_eq!((e.request.method.as_str(), e.request.path.as_str()), ("POST", "/transfer"));
         assert_eq!(e.username.as_deref(), Some("alice"));
         assert_eq!(e.cert_cn.as_deref(), Some("alice"));
         assert_eq!(e.cert_fingerprint.as_deref(), Some(expected_fingerprint.as_str()));
@@ -112,11 +112,11 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
 
     let e = by(&events, "bank");
     assert_eq!((e.decision.as_str(), e.status), ("allowed", 303));
-    assert_eq!(e.origin.as_deref(), Some(app.bank_url.as_str()));
-    assert_eq!(e.referer.as_deref(), Some(referer.as_str()));
-    assert_eq!(e.sec_fetch_site.as_deref(), Some("same-origin"));
-    assert_eq!(e.sec_fetch_mode.as_deref(), Some("navigate"));
-    assert_eq!(e.sec_fetch_dest.as_deref(), Some("document"));
+    assert_eq!(e.request.origin.as_deref(), Some(app.bank_url.as_str()));
+    assert_eq!(e.request.referer.as_deref(), Some(referer.as_str()));
+    assert_eq!(e.request.sec_fetch_site.as_deref(), Some("same-origin"));
+    assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("navigate"));
+    assert_eq!(e.request.sec_fetch_dest.as_deref(), Some("document"));
     assert!(e.reason.contains("moved 10.00 from alice to bob"), "{}", e.reason);
     assert!(
         e.checks.contains("origin-check passed") && e.checks.contains("csrf-token passed"),
@@ -126,19 +126,22 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
 
     let e = by(&events, "origin-check");
     assert_eq!((e.decision.as_str(), e.status), ("refused", 403));
-    assert_eq!(e.origin.as_deref(), Some(app.attacker_url.as_str()));
-    assert_eq!(e.referer.as_deref(), Some(attacker_page.as_str()));
-    assert_eq!(e.sec_fetch_site.as_deref(), Some("cross-site"));
-    assert_eq!(e.sec_fetch_mode.as_deref(), Some("navigate"));
-    assert_eq!(e.sec_fetch_dest.as_deref(), Some("iframe"));
+    assert_eq!(e.request.origin.as_deref(), Some(app.attacker_url.as_str()));
+    assert_eq!(e.request.referer.as_deref(), Some(attacker_page.as_str()));
+    assert_eq!(e.request.sec_fetch_site.as_deref(), Some("cross-site"));
+    assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("navigate"));
+    assert_eq!(e.request.sec_fetch_dest.as_deref(), Some("iframe"));
     assert!(e.reason.contains(&format!("\"{}\"", app.attacker_url)), "{}", e.reason);
     assert!(e.checks.contains("origin-check refused"), "{}", e.checks);
 
     let e = by(&events, "csrf-token");
     assert_eq!((e.decision.as_str(), e.status), ("refused", 403));
-    assert_eq!((e.origin.as_deref(), e.referer.as_deref()), (Some(app.bank_url.as_str()), None));
-    assert_eq!(e.sec_fetch_mode.as_deref(), Some("cors"));
-    assert_eq!(e.sec_fetch_dest.as_deref(), Some("empty"));
+    assert_eq!(
+        (e.request.origin.as_deref(), e.request.referer.as_deref()),
+        (Some(app.bank_url.as_str()), None)
+    );
+    assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("cors"));
+    assert_eq!(e.request.sec_fetch_dest.as_deref(), Some("empty"));
     assert!(e.reason.contains("does not match"), "{}", e.reason);
     assert!(
         e.checks.contains("origin-check passed") && e.checks.contains("csrf-token refused"),
