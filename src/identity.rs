@@ -57,10 +57,16 @@ impl Visitor {
     async fn resolve(req: &HttpRequest, state: &AppState) -> Result<Self> {
         let pool = &state.pool;
         let cert = req.conn_data::<PeerCert>().cloned();
-        let session = match req.cookie(sessions::COOKIE) {
-            Some(cookie) => sessions::find(pool, cookie.value()).await?,
-            None => None,
-        };
+        // A signed-in session first; else the login form's anonymous one.
+        let mut session = None;
+        for name in [sessions::COOKIE, sessions::PRE_LOGIN_COOKIE] {
+            if let Some(cookie) = req.cookie(name) {
+                session = sessions::find(pool, name, cookie.value()).await?;
+            }
+            if session.is_some() {
+                break;
+            }
+        }
         let user = match (&cert, &session) {
             (Some(cert), _) => match &cert.common_name {
                 Some(cn) => repo::find(pool, cn).await?.map(|u| (u, SignedInBy::Certificate)),

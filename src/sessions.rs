@@ -3,6 +3,11 @@
 //! The cookie carries 32 random bytes; the database keeps only their SHA-256, so a copy of the
 //! database holds no usable session. Sessions expire, and signing in always starts a new one
 //! (rotation), so a session id planted before sign-in is worthless after it.
+//!
+//! The login form's anonymous session lives in a cookie of its own: a visit to the login page
+//! (say, a cross-site link arriving without the SameSite=Strict session cookie) must never
+//! replace a signed-in session. Both cookies carry the `__Host-` prefix, which binds them to the
+//! bank's exact origin (Secure, `Path=/`, no Domain).
 
 use actix_web::cookie::{Cookie, time::Duration as CookieDuration};
 use sqlx::SqlitePool;
@@ -12,10 +17,15 @@ use crate::clock;
 use crate::crypto;
 use crate::protections::SameSite;
 
-pub const COOKIE: &str = "lab_session";
+/// The signed-in session.
+pub const COOKIE: &str = "__Host-lab_session";
+/// The anonymous session that carries the login form's CSRF token.
+pub const PRE_LOGIN_COOKIE: &str = "__Host-lab_login";
 
-/// How long a session lasts.
+/// How long a signed-in session lasts.
 const TTL_MS: i64 = 8 * 60 * 60 * 1000;
+/// How long a login form stays usable.
+const PRE_LOGIN_TTL_MS: i64 = 60 * 60 * 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
@@ -25,11 +35,14 @@ pub struct Session {
     pub expires_at: i64,
 }
 
-/// Starts a session; returns it with the cookie value to send.
+/// Starts a session (anonymous when `user_id` is `None`); returns it with the cookie value to send.
+/// Expired sessions are cleared first, so anonymous ones cannot pile up.
 pub async fn start(pool: &SqlitePool, user_id: Option<Uuid>) -> sqlx::Result<(Session, String)> {
+    purge_expired(pool).await?;
     let token = crypto::random_token();
     let now = clock::now_ms();
-    let session = Session { id: Uuid::new_v4(), user_id, expires_at: now + TTL_MS };
+    let ttl = if user_id.is_some() { TTL_MS } else { PRE_LOGIN_TTL_MS };
+    let session = Session { id: Uuid::new_v4(), user_id, expires_at: now + ttl };
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -43,13 +56,19 @@ pub async fn start(pool: &SqlitePool, user_id: Option<Uuid>) -> sqlx::Result<(Se
     Ok((session, token))
 }
 
-/// The live session a cookie value names, if any.
-pub async fn find(pool: &SqlitePool, token: &str) -> sqlx::Result<Option<Session>> {
-    sqlx::query_as("SELECT id, user_id, expires_at FROM sessions WHERE token_hash = ? AND expires_at > ?")
-        .bind(crypto::sha256_hex(token.as_bytes()))
-        .bind(clock::now_ms())
-        .fetch_optional(pool)
-        .await
+/// The live session a cookie value names, if any: a signed-in one for [`COOKIE`], an anonymous
+/// one for [`PRE_LOGIN_COOKIE`] (a value never counts in the other cookie).
+pub async fn find(pool: &SqlitePool, cookie: &str, token: &str) -> sqlx::Result<Option<Session>> {
+    let signed_in = cookie == COOKIE;
+    sqlx::query_as(
+        "SELECT id, user_id, expires_at FROM sessions \
+         WHERE token_hash = ? AND expires_at > ? AND (user_id IS NOT NULL) = ?",
+    )
+    .bind(crypto::sha256_hex(token.as_bytes()))
+    .bind(clock::now_ms())
+    .bind(signed_in)
+    .fetch_optional(pool)
+    .await
 }
 
 /// Ends a session (its CSRF token goes with it).
@@ -64,9 +83,10 @@ pub async fn purge_expired(pool: &SqlitePool) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// The session cookie: always `HttpOnly; Secure; Path=/`, SameSite as configured.
-pub fn cookie(value: String, same_site: SameSite) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
+/// A session cookie ([`COOKIE`] or [`PRE_LOGIN_COOKIE`]): always `HttpOnly; Secure; Path=/`,
+/// SameSite as configured.
+pub fn cookie(name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .secure(true)
@@ -75,9 +95,9 @@ pub fn cookie(value: String, same_site: SameSite) -> Cookie<'static> {
         .finish()
 }
 
-/// A cookie that makes the browser forget the session.
-pub fn removal(same_site: SameSite) -> Cookie<'static> {
-    let mut cookie = cookie(String::new(), same_site);
+/// A cookie that makes the browser forget a session cookie.
+pub fn removal(name: &'static str, same_site: SameSite) -> Cookie<'static> {
+    let mut cookie = cookie(name, String::new(), same_site);
     cookie.make_removal();
     cookie
 }

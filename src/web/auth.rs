@@ -34,7 +34,7 @@ pub struct LoginForm {
 pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     if !state.settings.mtls.allows_password() {
         let page = LoginPage {
-            layout: Layout::basic(&state, Some(&visitor), "Sign in"),
+            layout: Layout::new(&state, &visitor, "Sign in").await?,
             password_allowed: false,
             username: String::new(),
             error: None,
@@ -44,7 +44,7 @@ pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<
     // The form's CSRF token needs an identity: an anonymous session if there is nothing else.
     let (visitor, cookie) = with_session(&state, visitor).await?;
     let page = LoginPage {
-        layout: Layout::with_token(&state, &visitor, "Sign in").await?,
+        layout: Layout::new(&state, &visitor, "Sign in").await?,
         password_allowed: true,
         username: String::new(),
         error: None,
@@ -89,10 +89,14 @@ pub async fn login(
     }
     let (_, token) = sessions::start(&state.pool, Some(user.id)).await?;
     audit::note(&req, format!("signed in {} by password; new session started", user.username));
+    let same_site = state.settings.protections.samesite;
     let mut response = super::see_other("/");
-    response
-        .add_cookie(&sessions::cookie(token, state.settings.protections.samesite))
-        .map_err(|e| AppError::internal("session cookie", e))?;
+    for cookie in [
+        sessions::cookie(sessions::COOKIE, token, same_site),
+        sessions::removal(sessions::PRE_LOGIN_COOKIE, same_site),
+    ] {
+        response.add_cookie(&cookie).map_err(|e| AppError::internal("session cookie", e))?;
+    }
     Ok(response)
 }
 
@@ -102,7 +106,7 @@ pub async fn logout(req: HttpRequest, state: web::Data<AppState>, visitor: Visit
         sessions::end(&state.pool, session).await?;
         audit::note(&req, "session ended".to_owned());
         response
-            .add_cookie(&sessions::removal(state.settings.protections.samesite))
+            .add_cookie(&sessions::removal(sessions::COOKIE, state.settings.protections.samesite))
             .map_err(|e| AppError::internal("session cookie", e))?;
     } else {
         audit::note(
@@ -121,7 +125,7 @@ async fn retry(
     status: StatusCode,
 ) -> Result<HttpResponse> {
     let page = LoginPage {
-        layout: Layout::with_token(state, visitor, "Sign in").await?,
+        layout: Layout::new(state, visitor, "Sign in").await?,
         password_allowed: true,
         username,
         error: Some("Wrong username or password.".to_owned()),
@@ -139,5 +143,6 @@ async fn with_session(
     }
     let (session, token) = sessions::start(&state.pool, None).await?;
     visitor.session = Some(session);
-    Ok((visitor, Some(sessions::cookie(token, state.settings.protections.samesite))))
+    let cookie = sessions::cookie(sessions::PRE_LOGIN_COOKIE, token, state.settings.protections.samesite);
+    Ok((visitor, Some(cookie)))
 }

@@ -21,8 +21,17 @@ pub struct Layout {
 }
 
 impl Layout {
-    /// The layout without a CSRF token (error pages; pages with no form).
-    pub fn basic(state: &AppState, visitor: Option<&Visitor>, title: &str) -> Self {
+    /// The layout of a page, with the visitor's CSRF token for its forms (the header's sign-out
+    /// button is one of them, on every page).
+    pub async fn new(state: &AppState, visitor: &Visitor, title: &str) -> Result<Self> {
+        let mut layout = Self::without_forms(state, Some(visitor), title);
+        layout.can_sign_out = visitor.session.as_ref().is_some_and(|s| s.user_id.is_some());
+        layout.csrf_token = token(state, visitor).await?;
+        Ok(layout)
+    }
+
+    /// The layout of an error page: no forms, so no token and no sign-out button.
+    pub fn without_forms(state: &AppState, visitor: Option<&Visitor>, title: &str) -> Self {
         let user = visitor.and_then(|v| v.user.as_ref());
         Self {
             title: title.to_owned(),
@@ -31,16 +40,9 @@ impl Layout {
             cert: visitor.and_then(|v| v.cert.clone()),
             mtls: state.settings.mtls.as_str(),
             settings: state.settings.protections.summary(),
-            can_sign_out: visitor.is_some_and(|v| v.session.as_ref().is_some_and(|s| s.user_id.is_some())),
+            can_sign_out: false,
             csrf_token: None,
         }
-    }
-
-    /// The layout with the visitor's CSRF token, for pages with forms.
-    pub async fn with_token(state: &AppState, visitor: &Visitor, title: &str) -> Result<Self> {
-        let mut layout = Self::basic(state, Some(visitor), title);
-        layout.csrf_token = token(state, visitor).await?;
-        Ok(layout)
     }
 }
 

@@ -45,7 +45,7 @@ pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<H
         signed_in => signed_in?,
     };
     let page = Dashboard {
-        layout: Layout::with_token(&state, &me.visitor, "Dashboard").await?,
+        layout: Layout::new(&state, &me.visitor, "Dashboard").await?,
         me: me.user.username.to_string(),
         balance: accounts::balance(&state.pool, me.user.id).await?,
         transfers: repo::recent_for(&state.pool, &me.user, 10).await?,
@@ -59,7 +59,7 @@ pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<H
 /// lab runs on one machine, and the log is how a trainee sees the server's side of an attack.
 pub async fn audit(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse> {
     let page = AuditPage {
-        layout: Layout::basic(&state, Some(&me.visitor), "Audit log"),
+        layout: Layout::new(&state, &me.visitor, "Audit log").await?,
         events: audit::recent(&state.pool, AUDIT_PAGE_SIZE).await?,
         limit: AUDIT_PAGE_SIZE,
     };

@@ -69,7 +69,7 @@ pub async fn form(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespon
     let mut recipients = accounts::usernames(&state.pool).await?;
     recipients.retain(|name| name != me.user.username.as_str());
     let page = FormPage {
-        layout: Layout::basic(&state, Some(&me.visitor), "New transfer"),
+        layout: Layout::new(&state, &me.visitor, "New transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
         cap: state.settings.transfer_cap,
         memo_max: MEMO_MAX_CHARS,
@@ -90,7 +90,7 @@ pub async fn confirm(
         return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
     }
     let page = ConfirmPage {
-        layout: Layout::with_token(&state, &me.visitor, "Confirm transfer").await?,
+        layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
         draft,
         request_id: Uuid::new_v4(),
@@ -147,7 +147,7 @@ pub async fn result(
     let id = Uuid::parse_str(&id).map_err(|_| not_found())?;
     let transfer = repo::find_for(&state.pool, &me.user, id).await?.ok_or_else(not_found)?;
     let page = ResultPage {
-        layout: Layout::basic(&state, Some(&me.visitor), "Transfer"),
+        layout: Layout::new(&state, &me.visitor, "Transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
         transfer,
         repeat: query.repeat.is_some(),

@@ -1,6 +1,7 @@
 //! Steps the test modules share: render a confirmation page, submit its form, read the bank's
 //! answer (error message, redirect, session cookie).
 
+use clickjack_lab::sessions;
 use reqwest::{Client, RequestBuilder, Response};
 
 use crate::common::{TestApp, form_value};
@@ -114,14 +115,24 @@ pub async fn read(response: Response) -> (u16, String) {
     (status, response.text().await.expect("response body"))
 }
 
-/// The `Set-Cookie` header that sets the session cookie, if the response has one.
+/// The `Set-Cookie` header that sets the signed-in session cookie, if the response has one.
 pub fn session_set_cookie(response: &Response) -> Option<String> {
+    set_cookie(response, sessions::COOKIE)
+}
+
+/// The `Set-Cookie` header that sets the login form's anonymous session cookie, if any.
+pub fn pre_login_set_cookie(response: &Response) -> Option<String> {
+    set_cookie(response, sessions::PRE_LOGIN_COOKIE)
+}
+
+fn set_cookie(response: &Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     response
         .headers()
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("lab_session="))
+        .find(|v| v.starts_with(&prefix))
         .map(str::to_owned)
 }
 

@@ -1,19 +1,21 @@
 //! Password sign-in and sign-out (`LAB_MTLS=optional|off`), session rotation, and how a client
 //! certificate and a password sign-in get along.
 
+use clickjack_lab::sessions;
 use reqwest::Client;
 use serde_json::Value;
 
 use crate::common::{TestApp, form_value, spawn_app};
 use crate::helpers::{
-    Form, confirm, cookie_value, error_message, location, read, session_set_cookie, submit,
+    Form, confirm, cookie_value, error_message, location, pre_login_set_cookie, read, session_set_cookie,
+    submit,
 };
 
 /// `GET /login`: the anonymous session cookie it sets (if any) and the form's CSRF token.
 async fn login_form(app: &TestApp, client: &Client) -> (Option<String>, String) {
     let response = client.get(app.url("/login")).send().await.unwrap();
     assert_eq!(response.status(), 200);
-    let cookie = session_set_cookie(&response).map(|c| cookie_value(&c));
+    let cookie = pre_login_set_cookie(&response).map(|c| cookie_value(&c));
     let page = response.text().await.unwrap();
     let token = form_value(&page, "csrf_token").expect("the login form carries a csrf_token");
     (cookie, token)
@@ -41,7 +43,7 @@ async fn me_with_cookie(app: &TestApp, value: &str) -> u16 {
     let response = app
         .client(None)
         .get(app.url("/api/me"))
-        .header("Cookie", format!("lab_session={value}"))
+        .header("Cookie", format!("{}={value}", sessions::COOKIE))
         .send()
         .await
         .unwrap();
@@ -230,4 +232,44 @@ async fn the_dashboard_sends_a_visitor_without_identity_to_the_login_page() {
 
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()["location"], "/login");
+}
+
+#[tokio::test]
+async fn visiting_the_login_page_never_replaces_a_signed_in_session() {
+    // Arrange: alice signs in; then a link (say, from another site, arriving without the
+    // SameSite=Strict session cookie) opens the login page.
+    let app = spawn_app(&[("LAB_MTLS", "off")]).await;
+    let client = app.client(None);
+    let (_, token) = login_form(&app, &client).await;
+    let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
+    let signed_in = cookie_value(&session_set_cookie(&response).expect("a session cookie"));
+
+    // Act
+    let response = app.client(None).get(app.url("/login")).send().await.unwrap();
+
+    // Assert: the login page sets only its own cookie; alice's session cookie is untouched.
+    assert!(pre_login_set_cookie(&response).is_some());
+    assert!(session_set_cookie(&response).is_none(), "the login page must not overwrite the session");
+    assert_eq!(me_with_cookie(&app, &signed_in).await, 200);
+}
+
+#[tokio::test]
+async fn every_page_with_the_sign_out_button_carries_a_token_that_works() {
+    let app = spawn_app(&[("LAB_MTLS", "off")]).await;
+    for page in ["/", "/transfer", "/audit", "/transfer/confirm?to=bob&amount=1.00&memo=x"] {
+        // Arrange
+        let client = app.client(None);
+        let (_, token) = login_form(&app, &client).await;
+        assert_eq!(post_login(&app, &client, "alice", "alice-pass", &token).await.status(), 303);
+        let html = client.get(app.url(page)).send().await.unwrap().text().await.unwrap();
+        assert!(html.contains("action=\"/logout\""), "{page} shows the sign-out button");
+        let token = form_value(&html, "csrf_token").unwrap_or_else(|| panic!("{page} has a token"));
+
+        // Act
+        let response = submit(&app, &client, "/logout", &Form::new(&[("csrf_token", &token)])).await;
+
+        // Assert
+        assert_eq!(response.status(), 303, "sign-out from {page}");
+        assert_eq!(me(&app, &client).await.0, 401, "signed out from {page}");
+    }
 }

@@ -2,7 +2,7 @@
 //! login form and the cookie of a successful sign-in.
 
 use crate::common::{form_value, spawn_app};
-use crate::helpers::{Form, session_set_cookie, submit};
+use crate::helpers::{Form, pre_login_set_cookie, session_set_cookie, submit};
 
 /// The attributes of a `Set-Cookie` header (everything after `name=value`), trimmed.
 fn attributes(set_cookie: &str) -> Vec<String> {
@@ -28,7 +28,7 @@ async fn session_cookies(vars: &[(&str, &str)]) -> (String, String) {
     let client = app.client(None);
 
     let response = client.get(app.url("/login")).send().await.unwrap();
-    let anonymous = session_set_cookie(&response).expect("GET /login sets the session cookie");
+    let anonymous = pre_login_set_cookie(&response).expect("GET /login sets the login form's cookie");
     let token = form_value(&response.text().await.unwrap(), "csrf_token").unwrap_or_default();
     let form = Form::new(&[("username", "alice"), ("password", "alice-pass"), ("csrf_token", &token)]);
     let response = submit(&app, &client, "/login", &form).await;
