@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use url::Url;
+use url::{Host, Url};
 
 /// A tuple origin: lowercase scheme and host, explicit port only when it is not the default.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -16,6 +16,8 @@ pub enum OriginError {
     NotHttp(String),
     #[error("\"{0}\" has a path, query or fragment; an origin is only scheme://host[:port]")]
     HasPath(String),
+    #[error("\"{0}\" has a host that is neither a DNS name nor an IP address")]
+    BadHost(String),
 }
 
 impl Origin {
@@ -26,22 +28,32 @@ impl Origin {
         if !bare || url.query().is_some() || url.fragment().is_some() {
             return Err(OriginError::HasPath(text.to_owned()));
         }
-        Self::of_url(&url).ok_or_else(|| OriginError::NotHttp(text.to_owned()))
+        Self::of_url(&url, text)
     }
 
     /// The origin of a full URL, as in a `Referer` header.
     pub fn of_referer(text: &str) -> Result<Self, OriginError> {
         let url = Url::parse(text).map_err(|_| OriginError::NotAUrl(text.to_owned()))?;
-        Self::of_url(&url).ok_or_else(|| OriginError::NotHttp(text.to_owned()))
+        Self::of_url(&url, text)
     }
 
-    fn of_url(url: &Url) -> Option<Self> {
+    fn of_url(url: &Url, text: &str) -> Result<Self, OriginError> {
         if !matches!(url.scheme(), "http" | "https") || !url.username().is_empty() {
-            return None;
+            return Err(OriginError::NotHttp(text.to_owned()));
         }
-        // `Url` lowercases scheme and host, brackets IPv6 hosts and drops default ports.
-        let host = url.host_str()?;
-        Some(match url.port() {
+        // `Url` lowercases scheme and host, brackets IPv6 hosts and drops default ports. It also
+        // lets through host characters such as `*`, `;` or `'`, which would change the meaning
+        // of a CSP source list: only DNS names (letters, digits, '-', '.') and IP addresses pass.
+        let host = match url.host() {
+            Some(Host::Domain(name))
+                if name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.') =>
+            {
+                name.to_owned()
+            }
+            Some(Host::Ipv4(_) | Host::Ipv6(_)) => url.host_str().unwrap_or_default().to_owned(),
+            _ => return Err(OriginError::BadHost(text.to_owned())),
+        };
+        Ok(match url.port() {
             Some(port) => Self(format!("{}://{host}:{port}", url.scheme())),
             None => Self(format!("{}://{host}", url.scheme())),
         })
