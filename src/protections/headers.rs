@@ -6,11 +6,11 @@
 //! styles and form targets (no inline code), and `Cache-Control: no-store` on pages. The CSP's
 //! `frame-ancestors` directive and `X-Frame-Options` come from `LAB_FRAME`.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::{Error, HttpResponse, web};
 
 use super::FramePolicy;
 
@@ -39,22 +39,26 @@ impl SecurityHeaders {
 
 pub async fn security_headers(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let policy = req.app_data::<web::Data<SecurityHeaders>>().cloned();
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Fail closed: without its policy the bank answers nothing rather than something unprotected.
+    let Some(policy) = req.app_data::<web::Data<SecurityHeaders>>().cloned() else {
+        tracing::error!("security headers are not configured; refusing to answer");
+        return Ok(req.into_response(HttpResponse::InternalServerError().finish()));
+    };
     let is_static = req.path().starts_with("/static/");
-    let mut res = next.call(req).await?;
+    // Handlers and the error pages answer every error with a response, so nothing inside
+    // returns `Err` (and an `HttpRequest` must not be cloned before routing to catch one).
+    let mut res = next.call(req).await?.map_into_boxed_body();
     let headers = res.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     if !is_static {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if let Some(policy) = policy {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
-        if let Some(xfo) = &policy.x_frame_options {
-            headers.insert(HeaderName::from_static("x-frame-options"), xfo.clone());
-        }
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
+    if let Some(xfo) = &policy.x_frame_options {
+        headers.insert(HeaderName::from_static("x-frame-options"), xfo.clone());
     }
     Ok(res)
 }

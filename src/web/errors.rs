@@ -43,7 +43,12 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     let app_error = res.response().error().and_then(|e| e.as_error::<AppError>());
     let message = match (app_error, res.response().error()) {
         (Some(e), _) => e.to_string(),
-        (None, Some(e)) => e.to_string(),
+        // Another component's client error (a malformed form, a body too large) says what was wrong.
+        (None, Some(e)) if status.is_client_error() => e.to_string(),
+        (None, Some(e)) => {
+            tracing::error!("{} {}: {e}", res.request().method(), res.request().path());
+            AppError::Internal(String::new()).to_string()
+        }
         (None, None) => status.canonical_reason().unwrap_or("Error").to_owned(),
     };
     let title = app_error.map_or_else(|| status.canonical_reason().unwrap_or("Error"), AppError::title);
@@ -73,7 +78,7 @@ fn page(
         .ok_or_else(|| AppError::internal("error page", "application state missing"))?;
     let visitor = req.extensions().get::<Visitor>().cloned();
     let template = ErrorPage {
-        layout: Layout::basic(state, visitor.as_ref(), title),
+        layout: Layout::without_forms(state, visitor.as_ref(), title),
         status: status.as_u16(),
         message,
         hint,
