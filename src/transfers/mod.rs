@@ -21,6 +21,8 @@ pub enum TransferError {
     OverCap { amount: Money, cap: Money },
     #[error("Memo: at most {MEMO_MAX_CHARS} characters; this one has {0}.")]
     MemoTooLong(usize),
+    #[error("Memo: one line of text, without line breaks or other control characters.")]
+    MemoControl,
     #[error("Recipient: {0}.")]
     Recipient(#[from] UsernameError),
     #[error("Recipient: there is no user \"{0}\" at this bank.")]
@@ -47,6 +49,11 @@ impl Memo {
         let chars = text.chars().count();
         if chars > MEMO_MAX_CHARS {
             return Err(TransferError::MemoTooLong(chars));
+        }
+        // A browser rewrites line breaks in a resubmitted form (LF to CRLF): a memo with control
+        // characters would not reach the bank as it was confirmed.
+        if text.chars().any(char::is_control) {
+            return Err(TransferError::MemoControl);
         }
         Ok(Self(text.to_owned()))
     }
@@ -118,6 +125,7 @@ mod tests {
         assert!(matches!(draft("", "1", ""), Err(TransferError::Recipient(_))));
         assert!(matches!(draft("bob'; DROP TABLE users;--", "1", ""), Err(TransferError::Recipient(_))));
         assert_eq!(draft("bob", "1", &"é".repeat(141)), Err(TransferError::MemoTooLong(141)));
+        assert_eq!(draft("bob", "1", "two\nlines"), Err(TransferError::MemoControl));
         let html = "<script>alert(1)</script>'; DROP TABLE transfers;--";
         assert_eq!(draft("bob", "1", html).unwrap().memo.as_str(), html);
     }
