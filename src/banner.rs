@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::config::MtlsMode;
 use crate::pki::P12_PASSWORD;
+use crate::protections::FrameMode;
 use crate::startup::Application;
 
 pub fn text(app: &Application) -> String {
@@ -12,7 +13,8 @@ pub fn text(app: &Application) -> String {
     let certs = settings.certs_dir.display();
     let mut out = String::new();
     let _ = writeln!(out, "\nclickjack-lab is running\n");
-    let _ = writeln!(out, "  Bank (mutual TLS)  {}", app.bank_url());
+    let transport = if settings.mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
+    let _ = writeln!(out, "  Bank ({transport:>10})  {}", app.bank_url());
     let _ = writeln!(out, "  Attacker site      {}\n", app.attacker_url());
     let identity = match settings.mtls {
         MtlsMode::Required => "your client certificate is your sign-in",
@@ -23,6 +25,11 @@ pub fn text(app: &Application) -> String {
     let summary = settings.protections.summary();
     let flags: Vec<String> = summary.iter().map(|s| format!("{}={}", s.flag, s.value)).collect();
     let _ = writeln!(out, "  Protections  {}", flags.join("  "));
+    if !settings.protections.frame.ancestors.is_empty()
+        && settings.protections.frame.mode != FrameMode::Allowlist
+    {
+        let _ = writeln!(out, "  Note: LAB_FRAME_ANCESTORS has no effect unless LAB_FRAME=allowlist.");
+    }
     let off = settings.protections.disabled();
     if !off.is_empty() {
         let _ = writeln!(

@@ -48,7 +48,8 @@ async fn run(command: Command) -> Result<(), String> {
         }
         Command::Certs { new_ca } => {
             let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-            let pki = Pki::regenerate(&settings.certs_dir, &users, new_ca).map_err(|e| e.to_string())?;
+            let pki = Pki::regenerate(&settings.certs_dir, &users, settings.bind, new_ca)
+                .map_err(|e| e.to_string())?;
             println!(
                 "{}: reissued server and user certificates{}",
                 pki.dir().display(),

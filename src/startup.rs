@@ -2,7 +2,7 @@
 //! site over plain HTTP), each bound to its own listener (port 0 picks a free one).
 
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
 
 use actix_web::dev::{Server, ServerHandle};
@@ -44,6 +44,8 @@ pub enum StartupError {
 pub struct Application {
     bank_port: u16,
     attacker_port: u16,
+    bank_origin: Origin,
+    attacker_origin: Origin,
     bank: Server,
     attacker: Server,
     settings: Settings,
@@ -55,7 +57,7 @@ impl Application {
         let static_dir = asset_dir(&settings, "static")?;
         let attacker_dir = asset_dir(&settings, "attacker-site")?;
         let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-        Pki::ensure(&settings.certs_dir, &users)?;
+        Pki::ensure(&settings.certs_dir, &users, settings.bind)?;
         let tls = tls::server_config(settings.mtls, &settings.certs_dir)?;
         let pool = db::open(&settings.database).await?;
         sessions::purge_expired(&pool).await.map_err(DbError::from)?;
@@ -64,14 +66,15 @@ impl Application {
         let attacker_listener = listen(&settings, settings.attacker_port, "LAB_ATTACKER_PORT")?;
         let bank_port = bank_listener.local_addr().map_err(StartupError::Serve)?.port();
         let attacker_port = attacker_listener.local_addr().map_err(StartupError::Serve)?.port();
-        let bank_origin = Origin::https("localhost", bank_port);
+        let (bank_origin, attacker_origin) = origins(settings.bind, bank_port, attacker_port);
+        let mut allowed = settings.protections.allowed_origins.clone();
+        allowed.push(bank_origin.clone());
 
         let state = web::Data::new(AppState {
             pool,
-            allowed_origins: AllowedOrigins::new(bank_port, &settings.protections.allowed_origins),
+            allowed_origins: AllowedOrigins::new(bank_port, &allowed),
             bank_origin: bank_origin.clone(),
-            attacker_origin: Origin::parse(&format!("http://127.0.0.1:{attacker_port}"))
-                .expect("a loopback origin parses"),
+            attacker_origin: attacker_origin.clone(),
             settings: settings.clone(),
         });
         let headers = web::Data::new(SecurityHeaders::new(&settings.protections.frame));
@@ -93,8 +96,9 @@ impl Application {
         .map_err(StartupError::Serve)?
         .run();
 
+        let config_origin = bank_origin.clone();
         let attacker = HttpServer::new(move || {
-            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &bank_origin))
+            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &config_origin))
         })
         .workers(1)
         .disable_signals()
@@ -103,7 +107,7 @@ impl Application {
         .map_err(StartupError::Serve)?
         .run();
 
-        Ok(Self { bank_port, attacker_port, bank, attacker, settings })
+        Ok(Self { bank_port, attacker_port, bank_origin, attacker_origin, bank, attacker, settings })
     }
 
     pub fn bank_port(&self) -> u16 {
@@ -115,11 +119,11 @@ impl Application {
     }
 
     pub fn bank_url(&self) -> String {
-        Origin::https("localhost", self.bank_port).to_string()
+        self.bank_origin.to_string()
     }
 
     pub fn attacker_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.attacker_port)
+        self.attacker_origin.to_string()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -155,6 +159,25 @@ impl LabHandle {
     }
 }
 
+/// Where a browser reaches the two sites: the bank as `https://localhost` (or the bound address,
+/// when that is a specific non-loopback one), the attacker site as `http://` + a loopback address
+/// (or the bound one): a different site from the bank either way.
+fn origins(bind: IpAddr, bank_port: u16, attacker_port: u16) -> (Origin, Origin) {
+    let host = match bind {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let (bank_host, attacker_host) = if bind.is_loopback() || bind.is_unspecified() {
+        let loopback = if bind.is_ipv6() { "[::1]" } else { "127.0.0.1" };
+        ("localhost".to_owned(), loopback.to_owned())
+    } else {
+        (host.clone(), host)
+    };
+    let attacker =
+        Origin::parse(&format!("http://{attacker_host}:{attacker_port}")).expect("an IP origin parses");
+    (Origin::https(&bank_host, bank_port), attacker)
+}
+
 fn listen(settings: &Settings, port: u16, var: &'static str) -> Result<TcpListener, StartupError> {
     let addr = SocketAddr::new(settings.bind, port);
     TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, var, source })
@@ -163,4 +186,25 @@ fn listen(settings: &Settings, port: u16, var: &'static str) -> Result<TcpListen
 fn asset_dir(settings: &Settings, name: &str) -> Result<PathBuf, StartupError> {
     let dir = settings.assets_dir.join(name);
     if dir.is_dir() { Ok(dir) } else { Err(StartupError::Assets { path: dir.display().to_string() }) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origins;
+
+    #[test]
+    fn the_sites_are_announced_where_they_listen() {
+        let at = |bind: &str| {
+            let (bank, attacker) = origins(bind.parse().unwrap(), 8443, 8666);
+            (bank.to_string(), attacker.to_string())
+        };
+        let local = ("https://localhost:8443".to_owned(), "http://127.0.0.1:8666".to_owned());
+        assert_eq!(at("127.0.0.1"), local);
+        assert_eq!(at("0.0.0.0"), local);
+        assert_eq!(at("::1"), ("https://localhost:8443".to_owned(), "http://[::1]:8666".to_owned()));
+        assert_eq!(
+            at("192.168.7.9"),
+            ("https://192.168.7.9:8443".to_owned(), "http://192.168.7.9:8666".to_owned())
+        );
+    }
 }

@@ -5,9 +5,14 @@
 //! start would break every bundle a trainee already imported. Leaf certificates are reissued when
 //! missing, expiring within 30 days, or not signed by the current CA. Serials are random.
 
+mod files;
+
 use std::fs;
-use std::io::Write;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+
+pub use files::pem_der;
+use files::{create_dir, read, unreadable, write_private, write_public};
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use p12_keystore::{Certificate as P12Cert, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
@@ -69,18 +74,28 @@ pub struct Pki {
 
 impl Pki {
     /// Loads the CA (creating it if absent) and makes sure the server and user certificates exist
-    /// and are current.
-    pub fn ensure(dir: &Path, users: &[&str]) -> Result<Self, PkiError> {
+    /// and are current. The server certificate names `localhost`, `127.0.0.1`, `::1` and `bind`
+    /// (when that is another address).
+    pub fn ensure(dir: &Path, users: &[&str], bind: IpAddr) -> Result<Self, PkiError> {
         let pki = Self::load_or_create(dir, false)?;
-        pki.ensure_leaves(users, false)?;
+        pki.ensure_leaves(users, &server_names(bind), false)?;
         Ok(pki)
     }
 
     /// Reissues every leaf certificate; with `new_ca`, replaces the CA first.
-    pub fn regenerate(dir: &Path, users: &[&str], new_ca: bool) -> Result<Self, PkiError> {
+    pub fn regenerate(dir: &Path, users: &[&str], bind: IpAddr, new_ca: bool) -> Result<Self, PkiError> {
         let pki = Self::load_or_create(dir, new_ca)?;
-        pki.ensure_leaves(users, true)?;
+        pki.ensure_leaves(users, &server_names(bind), true)?;
         Ok(pki)
+    }
+
+    /// Loads the existing CA without touching any leaf (tests issue their own certificates with it).
+    pub fn load(dir: &Path) -> Result<Self, PkiError> {
+        let cert = dir.join("ca.crt");
+        if !cert.exists() {
+            return Err(unreadable(&cert, "no CA here yet"));
+        }
+        Self::load_or_create(dir, false)
     }
 
     /// Creates a fresh CA in `dir` without any leaves (tests use this as a foreign CA).
@@ -108,9 +123,13 @@ impl Pki {
         Ok(Self { dir: dir.to_owned(), ca_pem: cert.pem(), ca_der: cert.der().to_vec(), ca_key })
     }
 
-    fn ensure_leaves(&self, users: &[&str], force: bool) -> Result<(), PkiError> {
-        if force || !self.current(&self.dir.join("server.crt"), &self.dir.join("server.key")) {
-            let server = self.issue_server()?;
+    fn ensure_leaves(&self, users: &[&str], names: &[String], force: bool) -> Result<(), PkiError> {
+        let server_crt = self.dir.join("server.crt");
+        if force
+            || !self.current(&server_crt, &self.dir.join("server.key"))
+            || !names_match(&server_crt, names)
+        {
+            let server = self.issue_server(names)?;
             write_private(&self.dir.join("server.key"), server.key_pem.as_bytes())?;
             write_public(&self.dir.join("server.crt"), server.cert_pem.as_bytes())?;
         }
@@ -140,12 +159,10 @@ impl Pki {
                 .is_some_and(|left| left > RENEW_BEFORE)
     }
 
-    /// The bank's certificate: SANs localhost, 127.0.0.1 and ::1.
-    pub fn issue_server(&self) -> Result<Issued, PkiError> {
+    /// The bank's certificate, for these DNS names and IP addresses.
+    pub fn issue_server(&self, names: &[String]) -> Result<Issued, PkiError> {
         let mut params = base_params("localhost", Validity::days(365));
-        params.subject_alt_names =
-            CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()])?
-                .subject_alt_names;
+        params.subject_alt_names = CertificateParams::new(names.to_vec())?.subject_alt_names;
         params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         self.sign(params)
     }
@@ -215,6 +232,40 @@ fn base_params(common_name: &str, validity: Validity) -> CertificateParams {
     params
 }
 
+/// The names the bank's certificate must carry.
+fn server_names(bind: IpAddr) -> Vec<String> {
+    let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+    if !bind.is_loopback() && !bind.is_unspecified() {
+        names.push(bind.to_string());
+    }
+    names
+}
+
+/// Whether the certificate at `path` names exactly `names` (DNS names and IP addresses).
+fn names_match(path: &Path, names: &[String]) -> bool {
+    let Some(der) = fs::read_to_string(path).ok().and_then(|pem| pem_der(&pem)) else { return false };
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(&der) else { return false };
+    let Ok(Some(san)) = cert.subject_alternative_name() else { return false };
+    let mut found: Vec<String> = san
+        .value
+        .general_names
+        .iter()
+        .filter_map(|name| match name {
+            x509_parser::extensions::GeneralName::DNSName(dns) => Some((*dns).to_owned()),
+            x509_parser::extensions::GeneralName::IPAddress(bytes) => match bytes.len() {
+                4 => Some(IpAddr::from(<[u8; 4]>::try_from(*bytes).ok()?).to_string()),
+                16 => Some(IpAddr::from(<[u8; 16]>::try_from(*bytes).ok()?).to_string()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let mut wanted = names.to_vec();
+    found.sort();
+    wanted.sort();
+    found == wanted
+}
+
 /// Whether `leaf` carries a valid signature by the CA's key (the lab's keys are ECDSA P-256).
 fn signed_by(leaf: &[u8], ca: &[u8]) -> bool {
     let (Ok((_, leaf)), Ok((_, ca))) =
@@ -227,58 +278,28 @@ fn signed_by(leaf: &[u8], ca: &[u8]) -> bool {
         .is_ok()
 }
 
-/// The DER of the first certificate in a PEM text.
-pub fn pem_der(pem: &str) -> Option<Vec<u8>> {
-    use rustls::pki_types::pem::PemObject;
-    rustls::pki_types::CertificateDer::pem_slice_iter(pem.as_bytes())
-        .next()
-        .and_then(Result::ok)
-        .map(|der| der.to_vec())
-}
-
-fn unreadable(path: &Path, reason: impl std::fmt::Display) -> PkiError {
-    PkiError::Unreadable { path: path.display().to_string(), reason: reason.to_string() }
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PkiError + '_ {
-    move |source| PkiError::Io { path: path.display().to_string(), source }
-}
-
-fn create_dir(dir: &Path) -> Result<(), PkiError> {
-    fs::create_dir_all(dir).map_err(io(dir))
-}
-
-fn read(path: &Path) -> Result<String, PkiError> {
-    fs::read_to_string(path).map_err(io(path))
-}
-
-fn write_public(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
-    fs::write(path, bytes).map_err(io(path))
-}
-
-/// Writes a secret: created with mode 0600 on Unix, replacing any earlier file.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), PkiError> {
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-        options.mode(0o600);
-        if path.exists() {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600)).map_err(io(path))?;
-        }
-    }
-    options.open(path).and_then(|mut f| f.write_all(bytes)).map_err(io(path))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+
+    #[test]
+    fn the_server_certificate_follows_a_public_bind() {
+        let dir = tempfile::tempdir().unwrap();
+        Pki::ensure(dir.path(), &[], LOOPBACK).unwrap();
+        let server = dir.path().join("server.crt");
+        assert!(names_match(&server, &server_names(LOOPBACK)));
+        let lan: IpAddr = "192.168.7.9".parse().unwrap();
+        Pki::ensure(dir.path(), &[], lan).unwrap();
+        assert!(names_match(&server, &server_names(lan)), "reissued with the bound address");
+        assert!(server_names(lan).contains(&"192.168.7.9".to_owned()));
+    }
+
     #[test]
     fn creates_keeps_and_renews() {
         let dir = tempfile::tempdir().unwrap();
-        let pki = Pki::ensure(dir.path(), &["alice"]).unwrap();
+        let pki = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
         for file in ["ca.crt", "ca.key", "server.crt", "server.key", "alice.crt", "alice.key", "alice.p12"] {
             assert!(dir.path().join(file).exists(), "{file}");
         }
@@ -289,7 +310,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         let alice = fs::read_to_string(dir.path().join("alice.crt")).unwrap();
-        let again = Pki::ensure(dir.path(), &["alice"]).unwrap();
+        let again = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
         assert_eq!(pki.ca_pem(), again.ca_pem(), "the CA is kept");
         assert_eq!(
             alice,
@@ -297,7 +318,7 @@ mod tests {
             "current leaves are kept"
         );
 
-        let renewed = Pki::regenerate(dir.path(), &["alice"], true).unwrap();
+        let renewed = Pki::regenerate(dir.path(), &["alice"], LOOPBACK, true).unwrap();
         assert_ne!(pki.ca_pem(), renewed.ca_pem());
         let reissued = fs::read(dir.path().join("alice.crt")).unwrap();
         assert!(signed_by(&pem_der(std::str::from_utf8(&reissued).unwrap()).unwrap(), renewed.ca_der()));
@@ -307,7 +328,7 @@ mod tests {
     #[test]
     fn bundles_read_back_with_the_lab_password() {
         let dir = tempfile::tempdir().unwrap();
-        Pki::ensure(dir.path(), &["bob"]).unwrap();
+        Pki::ensure(dir.path(), &["bob"], LOOPBACK).unwrap();
         let bytes = fs::read(dir.path().join("bob.p12")).unwrap();
         let store =
             KeyStore::from_pkcs12(&bytes, P12_PASSWORD, p12_keystore::Pkcs12ImportPolicy::Relaxed).unwrap();

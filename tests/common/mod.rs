@@ -84,7 +84,7 @@ impl TestApp {
 
     /// The lab CA (to issue test certificates: expired ones, unknown users...).
     pub fn pki(&self) -> Pki {
-        Pki::ensure(&self.certs, &[]).expect("the lab CA loads")
+        Pki::load(&self.certs).expect("the lab CA loads")
     }
 
     /// A seeded user's certificate, as written by the lab.
