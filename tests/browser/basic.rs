@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::chromium::{self, Chromium};
+use crate::chromium::{self, Chromium, Profile};
 use crate::common::{TestApp, spawn_app};
 use crate::frames::FrameView;
 
@@ -10,17 +10,24 @@ const ATTACK: &str = "/basic.html";
 /// The attack page moves 250.00 from the victim to mallory.
 const STOLEN: i64 = 25_000;
 
-/// Opens the attack page as alice, waits for its frame to render, clicks the decoy, and returns
-/// what the frame showed before the click.
+/// Opens the attack page as alice (with her certificate), waits for its frame to render, clicks
+/// the decoy, and returns what the frame showed before the click.
 async fn click_the_decoy(app: &TestApp, shot: &str) -> FrameView {
-    let chrome = Chromium::launch(app, Some("alice")).await;
+    let chrome = Chromium::launch(app, Profile::with_certificate("alice")).await;
+    let frame = attack(&chrome, app, shot).await;
+    chrome.close().await;
+    frame
+}
+
+/// In a running browser: opens the attack page, waits for the frame, clicks the decoy.
+async fn attack(chrome: &Chromium, app: &TestApp, shot: &str) -> FrameView {
     let page = chrome.open(&format!("{}{ATTACK}", app.attacker_url)).await;
 
     let mut rendered = None;
     chromium::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
         rendered =
             chrome.iframes().await.into_iter().find(|f| {
-                f.ready == "complete" && (f.is_browser_error() || f.text.contains("Confirm transfer"))
+                f.ready == "complete" && (f.is_browser_error() || f.href.starts_with(&app.bank_url))
             });
         rendered.is_some()
     })
@@ -38,7 +45,6 @@ async fn click_the_decoy(app: &TestApp, shot: &str) -> FrameView {
     tokio::time::sleep(Duration::from_millis(1500)).await;
     chromium::eval(&page, "document.getElementById('reveal').click()").await;
     chromium::screenshot(&page, &shots().join(shot)).await;
-    chrome.close().await;
     rendered.expect("waited for it")
 }
 
@@ -127,4 +133,56 @@ async fn frame_headers_off_alone_lets_it_through_origin_check_csrf_token_samesit
     assert_eq!(site, "same-origin");
     assert_eq!(dest, "iframe");
     assert_eq!(cn, "alice");
+}
+
+/// Signs alice in by password in a bank tab (the setup a person would do; not part of the attack).
+async fn sign_in_by_password(chrome: &Chromium, app: &TestApp) {
+    let page = chrome.open(&app.url("/login")).await;
+    chromium::eval(
+        &page,
+        "document.querySelector('input[name=username]').value = 'alice'; \
+         document.querySelector('input[name=password]').value = 'alice-pass'; \
+         document.getElementById('sign-in').click();",
+    )
+    .await;
+    chromium::wait_for("alice's dashboard", Duration::from_secs(15), async || {
+        chromium::try_eval(&page, "document.getElementById('balance') ? 'yes' : 'no'").await
+            == Some("yes".into())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_password_session_is_shielded_by_chromiums_default_third_party_cookie_blocking() {
+    if !chromium::available() {
+        return;
+    }
+    // Every protection off, SameSite=None: only the browser stands in the way.
+    let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+    let chrome = Chromium::launch(&app, Profile { user: None, third_party_cookies: false }).await;
+    sign_in_by_password(&chrome, &app).await;
+
+    let frame = attack(&chrome, &app, "basic-cookie-session-3pc-blocked.png").await;
+    chrome.close().await;
+
+    assert!(frame.href.starts_with(&app.bank_url), "{frame:?}");
+    assert!(frame.text.contains("Sign in first"), "the cookie did not reach the cross-site frame: {frame:?}");
+    assert_eq!(app.balances().await["alice"], 100_000);
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
+}
+
+#[tokio::test]
+async fn with_third_party_cookies_allowed_a_samesite_none_password_session_is_clickjacked_too() {
+    if !chromium::available() {
+        return;
+    }
+    let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+    let chrome = Chromium::launch(&app, Profile { user: None, third_party_cookies: true }).await;
+    sign_in_by_password(&chrome, &app).await;
+
+    let frame = attack(&chrome, &app, "basic-cookie-session-3pc-allowed.png").await;
+    chrome.close().await;
+
+    assert!(frame.text.contains("Signed in as alice by password"), "{frame:?}");
+    wait_for_balances(&app, 100_000 - STOLEN, 1_000 + STOLEN).await;
 }

@@ -79,26 +79,46 @@ fn nss_home(root: &Path, certs: &Path, user: Option<&str>) -> PathBuf {
     home
 }
 
-/// Profile preferences: auto-select lab certificates for https://localhost on any port.
-fn write_preferences(user_data: &Path) {
-    let prefs = serde_json::json!({
+/// A browser profile: whose certificate it holds, and the one cookie setting the lab is about.
+#[derive(Debug, Clone, Copy)]
+pub struct Profile<'a> {
+    /// The user whose .p12 is imported (None: no client certificate at all).
+    pub user: Option<&'a str>,
+    /// Allow third-party cookies. Chromium's default (false here) blocks them.
+    pub third_party_cookies: bool,
+}
+
+impl<'a> Profile<'a> {
+    /// Chromium's defaults, with `user`'s certificate.
+    pub fn with_certificate(user: &'a str) -> Self {
+        Self { user: Some(user), third_party_cookies: false }
+    }
+}
+
+/// Profile preferences: auto-select lab certificates for https://localhost on any port, and,
+/// only if asked, allow third-party cookies (`cookie_controls_mode` 0).
+fn write_preferences(user_data: &Path, profile: Profile<'_>) {
+    let mut prefs = serde_json::json!({
         "profile": { "content_settings": { "exceptions": { "auto_select_certificate": {
             "https://localhost,*": { "setting": { "filters": [ { "ISSUER": { "CN": CA_COMMON_NAME } } ] } }
         } } } }
     });
+    if profile.third_party_cookies {
+        prefs["profile"]["cookie_controls_mode"] = serde_json::json!(0);
+    }
     std::fs::create_dir_all(user_data.join("Default")).unwrap();
     std::fs::write(user_data.join("Default/Preferences"), prefs.to_string()).unwrap();
 }
 
 impl Chromium {
-    /// Launches Chromium for `app` with `user`'s certificate (None: no certificate at all).
-    pub async fn launch(app: &TestApp, user: Option<&str>) -> Self {
+    /// Launches Chromium for `app` with this profile.
+    pub async fn launch(app: &TestApp, profile_settings: Profile<'_>) -> Self {
         let turn = ONE_AT_A_TIME.acquire().await.expect("semaphore");
         // Short path: Chromium's singleton socket path must stay under 108 bytes.
         let profile = tempfile::Builder::new().prefix("cj").tempdir_in("/tmp").unwrap();
-        let home = nss_home(profile.path(), &app.certs, user);
+        let home = nss_home(profile.path(), &app.certs, profile_settings.user);
         let user_data = profile.path().join("u");
-        write_preferences(&user_data);
+        write_preferences(&user_data, profile_settings);
 
         let config = BrowserConfig::builder()
             .chrome_executable(executable().expect("checked by available()"))
@@ -147,6 +167,14 @@ impl Chromium {
 pub async fn eval(page: &Page, js: &str) -> serde_json::Value {
     let result = timeout(Duration::from_secs(10), page.evaluate(js)).await.expect("evaluate in time");
     result.expect("evaluate").into_value().unwrap_or(serde_json::Value::Null)
+}
+
+/// Like [`eval`], but `None` while the page is between documents (a navigation in flight).
+pub async fn try_eval(page: &Page, js: &str) -> Option<serde_json::Value> {
+    match timeout(Duration::from_secs(10), page.evaluate(js)).await {
+        Ok(Ok(result)) => result.into_value().ok(),
+        _ => None,
+    }
 }
 
 /// The centre of an element, in the page's CSS pixels, as a person would aim at it.
