@@ -40,6 +40,8 @@ pub enum AppError {
     OriginRefused(OriginRefusal),
     #[error("The CSRF token check refused this request: {0}.")]
     CsrfRefused(String),
+    #[error("Fetch Metadata refused this request: {0}.")]
+    FetchMetadataRefused(String),
     #[error("{0}")]
     Transfer(#[from] TransferError),
     #[error("{0}")]
@@ -60,6 +62,7 @@ impl AppError {
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
             Self::OriginRefused(_) => "Refused by the origin check",
             Self::CsrfRefused(_) => "Refused by the CSRF token check",
+            Self::FetchMetadataRefused(_) => "Refused by Fetch Metadata",
             Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
             Self::Transfer(_) => "Check the transfer",
             Self::BadRequest(_) => "Bad request",
@@ -73,6 +76,7 @@ impl AppError {
         match self {
             Self::OriginRefused(_) => "origin-check",
             Self::CsrfRefused(_) => "csrf-token",
+            Self::FetchMetadataRefused(_) => "fetch-metadata",
             Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
                 "identity"
             }
@@ -110,6 +114,11 @@ impl AppError {
                 "Every bank form carries a secret token bound to your identity; another \
                  site cannot read it, so it cannot forge the request. The audit log shows what arrived."
             }
+            Self::FetchMetadataRefused(_) => {
+                "The browser said this request came from inside a frame \
+                 (Sec-Fetch-Dest). The bank does not take orders from framed pages, nor show its \
+                 pages in another origin's frames: that is how clickjacking arrives."
+            }
             Self::Transfer(_) => "Nothing was moved. Go back, correct the transfer and confirm again.",
             _ => return None,
         })
@@ -135,7 +144,8 @@ impl ResponseError for AppError {
             | Self::PasswordLoginDisabled
             | Self::CertificateMismatch { .. }
             | Self::OriginRefused(_)
-            | Self::CsrfRefused(_) => StatusCode::FORBIDDEN,
+            | Self::CsrfRefused(_)
+            | Self::FetchMetadataRefused(_) => StatusCode::FORBIDDEN,
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -12,7 +12,11 @@
 //! only be expressed with `frame-ancestors`.
 //!
 //! **Flag.** `LAB_FRAME=deny|sameorigin|allowlist|off` (default `deny`), with the allowlist's
-//! origins in `LAB_FRAME_ANCESTORS`.
+//! origins in `LAB_FRAME_ANCESTORS`. Three more values are misconfigurations that look protected
+//! and are not: `meta` puts `frame-ancestors 'none'` in a `<meta>` CSP, which browsers ignore for
+//! that directive; `allow-from` sends `X-Frame-Options: ALLOW-FROM <origin>`, an obsolete form
+//! that browsers ignore (failing open); `report-only` sends the policy as
+//! `Content-Security-Policy-Report-Only`, which reports a framing to `/csp-report` but allows it.
 
 use crate::origin::Origin;
 
@@ -26,7 +30,18 @@ pub enum FrameMode {
     Allowlist,
     /// Neither header: any site may frame the bank.
     Off,
+    /// Misconfiguration: `frame-ancestors 'none'` in a `<meta>` tag (ignored by browsers).
+    Meta,
+    /// Misconfiguration: `X-Frame-Options: ALLOW-FROM <origin>` (ignored by browsers).
+    AllowFrom,
+    /// Misconfiguration: `Content-Security-Policy-Report-Only: frame-ancestors 'none'` (reports only).
+    ReportOnly,
 }
+
+/// Where the report-only policy sends its violation reports.
+pub const REPORT_PATH: &str = "/csp-report";
+/// The origin an `ALLOW-FROM` names when `LAB_FRAME_ANCESTORS` names none.
+const ALLOW_FROM_DEFAULT: &str = "https://partner.example";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FramePolicy {
@@ -36,11 +51,35 @@ pub struct FramePolicy {
 }
 
 impl FramePolicy {
-    pub fn x_frame_options(&self) -> Option<&'static str> {
+    pub fn x_frame_options(&self) -> Option<String> {
         match self.mode {
-            FrameMode::Deny => Some("DENY"),
-            FrameMode::SameOrigin => Some("SAMEORIGIN"),
-            FrameMode::Allowlist | FrameMode::Off => None,
+            FrameMode::Deny => Some("DENY".to_owned()),
+            FrameMode::SameOrigin => Some("SAMEORIGIN".to_owned()),
+            FrameMode::AllowFrom => Some(format!(
+                "ALLOW-FROM {}",
+                self.ancestors.first().map_or(ALLOW_FROM_DEFAULT, Origin::as_str)
+            )),
+            _ => None,
+        }
+    }
+
+    /// The `Content-Security-Policy-Report-Only` value, for `report-only`.
+    pub fn report_only(&self) -> Option<String> {
+        (self.mode == FrameMode::ReportOnly)
+            .then(|| format!("frame-ancestors 'none'; report-uri {REPORT_PATH}"))
+    }
+
+    /// The policy `meta` puts in a `<meta http-equiv>` tag, where browsers ignore `frame-ancestors`.
+    pub fn meta_policy(&self) -> Option<&'static str> {
+        (self.mode == FrameMode::Meta).then_some("frame-ancestors 'none'")
+    }
+
+    /// Whether a browser refuses to render the bank inside a page of `framer`'s origin.
+    pub fn blocks(&self, framer: &Origin) -> bool {
+        match self.mode {
+            FrameMode::Deny | FrameMode::SameOrigin => true,
+            FrameMode::Allowlist => !self.ancestors.contains(framer),
+            FrameMode::Off | FrameMode::Meta | FrameMode::AllowFrom | FrameMode::ReportOnly => false,
         }
     }
 
@@ -54,12 +93,13 @@ impl FramePolicy {
                 sources.extend(self.ancestors.iter().map(Origin::as_str));
                 Some(sources.join(" "))
             }
-            FrameMode::Off => None,
+            FrameMode::Off | FrameMode::Meta | FrameMode::AllowFrom | FrameMode::ReportOnly => None,
         }
     }
 
+    /// Whether this setting protects at all (the misconfigurations do not).
     pub fn protects(&self) -> bool {
-        self.mode != FrameMode::Off
+        matches!(self.mode, FrameMode::Deny | FrameMode::SameOrigin | FrameMode::Allowlist)
     }
 
     pub fn describe(&self) -> String {
@@ -68,6 +108,9 @@ impl FramePolicy {
             FrameMode::SameOrigin => "sameorigin".to_owned(),
             FrameMode::Allowlist => format!("allowlist ({})", self.frame_ancestors().unwrap_or_default()),
             FrameMode::Off => "off".to_owned(),
+            FrameMode::Meta => "meta".to_owned(),
+            FrameMode::AllowFrom => "allow-from".to_owned(),
+            FrameMode::ReportOnly => "report-only".to_owned(),
         }
     }
 }
@@ -83,10 +126,10 @@ mod tests {
     #[test]
     fn each_mode_maps_to_its_headers() {
         let deny = policy(FrameMode::Deny, &[]);
-        assert_eq!(deny.x_frame_options(), Some("DENY"));
+        assert_eq!(deny.x_frame_options().as_deref(), Some("DENY"));
         assert_eq!(deny.frame_ancestors().as_deref(), Some("'none'"));
         let same = policy(FrameMode::SameOrigin, &[]);
-        assert_eq!(same.x_frame_options(), Some("SAMEORIGIN"));
+        assert_eq!(same.x_frame_options().as_deref(), Some("SAMEORIGIN"));
         assert_eq!(same.frame_ancestors().as_deref(), Some("'self'"));
         let list = policy(FrameMode::Allowlist, &["https://partner.test", "http://127.0.0.1:9000"]);
         assert_eq!(list.x_frame_options(), None);
@@ -97,5 +140,27 @@ mod tests {
         let off = policy(FrameMode::Off, &["https://ignored.test"]);
         assert_eq!((off.x_frame_options(), off.frame_ancestors()), (None, None));
         assert!(!off.protects());
+    }
+
+    #[test]
+    fn misconfigurations_send_what_browsers_ignore() {
+        let meta = policy(FrameMode::Meta, &[]);
+        assert_eq!((meta.x_frame_options(), meta.frame_ancestors()), (None, None));
+        assert_eq!(meta.meta_policy(), Some("frame-ancestors 'none'"));
+        let allow_from = policy(FrameMode::AllowFrom, &["https://partner.test"]);
+        assert_eq!(allow_from.x_frame_options().as_deref(), Some("ALLOW-FROM https://partner.test"));
+        let report = policy(FrameMode::ReportOnly, &[]);
+        assert_eq!(report.frame_ancestors(), None);
+        assert_eq!(report.report_only().as_deref(), Some("frame-ancestors 'none'; report-uri /csp-report"));
+        for p in [meta, allow_from, report] {
+            assert!(!p.protects() && !p.blocks(&Origin::parse("http://127.0.0.1:8666").unwrap()));
+        }
+    }
+
+    #[test]
+    fn an_allowlist_blocks_everyone_it_does_not_list() {
+        let list = policy(FrameMode::Allowlist, &["http://127.0.0.1:8666"]);
+        assert!(!list.blocks(&Origin::parse("http://127.0.0.1:8666").unwrap()));
+        assert!(list.blocks(&Origin::parse("https://localhost:8667").unwrap()));
     }
 }

@@ -1,16 +1,18 @@
-//! The gate every state-changing request passes: the origin check and the CSRF token, then the
-//! audit log.
+//! The gate every state-changing request passes: the origin check, Fetch Metadata and the CSRF
+//! token, then the audit log.
 //!
 //! **Threat.** Requests the victim did not mean to send: cross-site forms (CSRF) and clicks
 //! inside a framed bank page (clickjacking).
 //!
-//! **Rule.** For POST, PUT, PATCH and DELETE: run the origin check (`LAB_ORIGIN_CHECK`), then the
-//! synchronizer-token check (`LAB_CSRF_TOKEN`); refuse at the first that fails, with a page
+//! **Rule.** For POST, PUT, PATCH and DELETE: run the origin check (`LAB_ORIGIN_CHECK`), Fetch
+//! Metadata (`LAB_FETCH_METADATA`), then the synchronizer-token check (`LAB_CSRF_TOKEN`); refuse
+//! at the first that fails, with a page
 //! naming the protection, the header and its value. Every such request, allowed or refused, is
 //! recorded with what the server saw ([`crate::audit`]). Safe methods (GET, HEAD, OPTIONS) change
 //! nothing and pass untouched.
 //!
-//! **Flags.** `LAB_ORIGIN_CHECK`, `LAB_CSRF_TOKEN` (and the `LAB_PROTECTIONS` preset).
+//! **Flags.** `LAB_ORIGIN_CHECK`, `LAB_FETCH_METADATA`, `LAB_CSRF_TOKEN` (and the
+//! `LAB_PROTECTIONS` preset).
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -21,7 +23,7 @@ use actix_web::{Error, HttpMessage, ResponseError, web};
 use crate::audit::{self, AuditEvent, Decision, Note, RequestFacts, Verdict};
 use crate::error::AppError;
 use crate::identity::Visitor;
-use crate::protections::{csrf, origin_check};
+use crate::protections::{csrf, fetch_metadata, frame, origin_check};
 use crate::state::AppState;
 
 pub async fn guard(
@@ -56,6 +58,15 @@ pub async fn guard(
     let protections = &state.settings.protections;
     let mut checks = Vec::new();
 
+    if req.path() == frame::REPORT_PATH {
+        // Browsers send CSP reports on their own, without Origin or token: nothing to check, and
+        // nothing in the bank changes. They are still recorded.
+        checks.push(
+            "csp report: not a state change; the origin, Fetch Metadata and token checks do not apply".into(),
+        );
+        return pass(req, next, &state, facts, &visitor, &checks).await;
+    }
+
     if protections.origin_check {
         match origin_check::check(facts.origin.as_deref(), facts.referer.as_deref(), &state.allowed_origins) {
             Ok(why) => checks.push(format!("origin-check passed: {why}")),
@@ -65,6 +76,18 @@ pub async fn guard(
         }
     } else {
         checks.push("origin-check off (LAB_ORIGIN_CHECK=off)".to_owned());
+    }
+
+    if protections.fetch_metadata {
+        match fetch_metadata::check_state_change(facts.sec_fetch_dest.as_deref()) {
+            Ok(why) => checks.push(format!("fetch-metadata passed: {why}")),
+            Err(reason) => {
+                let error = AppError::FetchMetadataRefused(reason);
+                return refuse(req, &state, facts, &visitor, &checks, error).await;
+            }
+        }
+    } else {
+        checks.push("fetch-metadata off (LAB_FETCH_METADATA=off)".to_owned());
     }
 
     if protections.csrf_token {
@@ -81,6 +104,18 @@ pub async fn guard(
         checks.push("csrf-token off (LAB_CSRF_TOKEN=off)".to_owned());
     }
 
+    pass(req, next, &state, facts, &visitor, &checks).await
+}
+
+/// Hands the request to the bank and records what came of it.
+async fn pass<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+    state: &AppState,
+    facts: RequestFacts,
+    visitor: &Visitor,
+    checks: &[String],
+) -> Result<ServiceResponse<EitherBody<B>>, Error> {
     // A handler's error arrives as a response with the error attached (actix answers it inside
     // the handler service), so it is audited below with the rest.
     let res = next.call(req).await?.map_into_left_body();
@@ -106,7 +141,7 @@ pub async fn guard(
             status,
         },
     };
-    record(&state, AuditEvent::new(facts, &visitor, verdict, &checks)).await;
+    record(state, AuditEvent::new(facts, visitor, verdict, checks)).await;
     Ok(res)
 }
 

@@ -22,6 +22,7 @@ const BASE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self';
 pub struct SecurityHeaders {
     csp: HeaderValue,
     x_frame_options: Option<HeaderValue>,
+    report_only: Option<HeaderValue>,
 }
 
 impl SecurityHeaders {
@@ -30,9 +31,11 @@ impl SecurityHeaders {
             Some(ancestors) => format!("{BASE_CSP}; frame-ancestors {ancestors}"),
             None => BASE_CSP.to_owned(),
         };
+        let value = |text: String| HeaderValue::from_str(&text).expect("origins are valid header text");
         Self {
-            csp: HeaderValue::from_str(&csp).expect("origins are valid header text"),
-            x_frame_options: frame.x_frame_options().map(HeaderValue::from_static),
+            csp: value(csp),
+            x_frame_options: frame.x_frame_options().map(value),
+            report_only: frame.report_only().map(value),
         }
     }
 }
@@ -59,6 +62,9 @@ pub async fn security_headers(
     headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
     if let Some(xfo) = &policy.x_frame_options {
         headers.insert(HeaderName::from_static("x-frame-options"), xfo.clone());
+    }
+    if let Some(report_only) = &policy.report_only {
+        headers.insert(header::CONTENT_SECURITY_POLICY_REPORT_ONLY, report_only.clone());
     }
     Ok(res)
 }

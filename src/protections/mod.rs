@@ -5,13 +5,17 @@
 //! to every state-changing request.
 
 pub mod csrf;
+pub mod fetch_metadata;
 pub mod frame;
+pub mod framebuster;
+pub mod gesture_guard;
 pub mod guard;
 pub mod headers;
 pub mod origin_check;
 pub mod samesite;
 
 pub use frame::{FrameMode, FramePolicy};
+pub use framebuster::FrameBuster;
 pub use samesite::SameSite;
 
 use crate::origin::Origin;
@@ -24,6 +28,10 @@ pub struct Protections {
     pub allowed_origins: Vec<Origin>,
     pub csrf_token: bool,
     pub samesite: SameSite,
+    pub fetch_metadata: bool,
+    pub gesture_guard: bool,
+    /// A teaching aid, not a protection: never in [`Protections::disabled`].
+    pub framebuster: FrameBuster,
 }
 
 /// One line of the protections summary shown in every page footer and in the start-up banner.
@@ -38,7 +46,7 @@ pub struct Setting {
 impl Protections {
     pub fn summary(&self) -> Vec<Setting> {
         let on_off = |on: bool| if on { "on" } else { "off" }.to_owned();
-        vec![
+        let mut settings = vec![
             Setting { flag: "LAB_FRAME", value: self.frame.describe(), on: self.frame.protects() },
             Setting { flag: "LAB_ORIGIN_CHECK", value: on_off(self.origin_check), on: self.origin_check },
             Setting { flag: "LAB_CSRF_TOKEN", value: on_off(self.csrf_token), on: self.csrf_token },
@@ -47,7 +55,21 @@ impl Protections {
                 value: self.samesite.as_str().to_owned(),
                 on: self.samesite != SameSite::None,
             },
-        ]
+            Setting {
+                flag: "LAB_FETCH_METADATA",
+                value: on_off(self.fetch_metadata),
+                on: self.fetch_metadata,
+            },
+            Setting { flag: "LAB_GESTURE_GUARD", value: on_off(self.gesture_guard), on: self.gesture_guard },
+        ];
+        if self.framebuster != FrameBuster::Off {
+            settings.push(Setting {
+                flag: "LAB_FRAMEBUSTER",
+                value: self.framebuster.as_str().to_owned(),
+                on: true,
+            });
+        }
+        settings
     }
 
     /// The protections that are switched off, as `FLAG=value`.

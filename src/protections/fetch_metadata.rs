@@ -1,0 +1,94 @@
+//! Fetch Metadata: the server-side view of framing.
+//!
+//! **Threat.** Clickjacking: the bank's page loaded in another site's frame, and the victim's
+//! click inside it. The click's POST looks same-origin (the bank's own Origin, its own token),
+//! so the origin check and the CSRF token pass it.
+//!
+//! **Rule.** Browsers label every request with `Sec-Fetch-Dest` (what will use the response) and
+//! `Sec-Fetch-Site` (who asked). A state-changing request whose `Sec-Fetch-Dest` is a frame
+//! (`iframe`, `frame`, `embed`, `object`, `fencedframe`) came from a page inside a frame: refused.
+//! A navigation of a frame to a bank page started by another origin (`Sec-Fetch-Site` other than
+//! `same-origin`: a different site, or a sibling origin of the same site) is refused too, so the
+//! framed page is never even shown. It stops framed clickjacking with the frame headers off.
+//! Requests without `Sec-Fetch-*` headers (old browsers, curl, scripts) pass this check: it is
+//! defence in depth, never the only one.
+//!
+//! **Flag.** `LAB_FETCH_METADATA=on|off` (default `on`).
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub const DEST: &str = "sec-fetch-dest";
+pub const SITE: &str = "sec-fetch-site";
+
+/// `Sec-Fetch-Dest` values that mean "this will be shown inside a frame".
+pub fn is_frame(dest: &str) -> bool {
+    matches!(dest, "iframe" | "frame" | "embed" | "object" | "fencedframe")
+}
+
+/// The rule for state-changing requests: `Ok` says why it passed, `Err` why not.
+pub fn check_state_change(dest: Option<&str>) -> Result<String, String> {
+    match dest {
+        None => Ok("no Sec-Fetch-Dest header (an older browser or a script): not judged".to_owned()),
+        Some(dest) if is_frame(dest) => Err(format!(
+            "Sec-Fetch-Dest is \"{dest}\": the request was sent from a page inside a frame, which is how a \
+             clickjacked click arrives"
+        )),
+        Some(dest) => Ok(format!("Sec-Fetch-Dest is \"{dest}\", not a frame")),
+    }
+}
+
+/// The rule for page loads: a frame navigated to a bank page by another origin is refused.
+pub fn check_navigation(dest: Option<&str>, site: Option<&str>) -> Result<(), String> {
+    match (dest, site) {
+        (Some(dest), Some(site)) if is_frame(dest) && site != "same-origin" => Err(format!(
+            "this page was requested for a frame (Sec-Fetch-Dest: {dest}) by another origin \
+             (Sec-Fetch-Site: {site}); the bank shows its pages only to its own frames"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Middleware: refuses framed page loads from other origins (state-changing requests are
+/// judged by the guard, which records them in the audit log).
+pub async fn refuse_framed_navigations(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let on = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.protections.fetch_metadata);
+    if on && matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().starts_with("/static/") {
+        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
+        if let Err(reason) = check_navigation(header(DEST), header(SITE)) {
+            return Ok(req.error_response(AppError::FetchMetadataRefused(reason)).map_into_right_body());
+        }
+    }
+    Ok(next.call(req).await?.map_into_left_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framed_state_changes_are_refused() {
+        assert!(check_state_change(Some("iframe")).is_err());
+        assert!(check_state_change(Some("object")).is_err());
+        assert!(check_state_change(Some("document")).is_ok());
+        assert!(check_state_change(None).is_ok(), "no header, no judgement");
+    }
+
+    #[test]
+    fn framed_navigations_from_other_origins_are_refused() {
+        assert!(check_navigation(Some("iframe"), Some("cross-site")).is_err());
+        assert!(check_navigation(Some("iframe"), Some("same-site")).is_err(), "a sibling origin");
+        assert!(check_navigation(Some("iframe"), Some("same-origin")).is_ok());
+        assert!(check_navigation(Some("document"), Some("cross-site")).is_ok(), "a link from elsewhere");
+        assert!(check_navigation(None, None).is_ok());
+    }
+}
