@@ -57,9 +57,24 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     Ok(pool)
 }
 
-/// Restores the seeded state: every user, session, token, transfer and audit event is replaced.
+/// Restores the seeded balances and clears transfers (so the lab's solved badges), renders and
+/// the audit log, in one transaction. Users, sessions and certificates stay as they are.
 pub async fn reset(pool: &SqlitePool) -> Result<(), DbError> {
-    seed(pool).await
+    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+    for table in ["audit_events", "renders", "transfers"] {
+        sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
+    }
+    for (name, _, cents) in SEED_USERS {
+        sqlx::query(
+            "UPDATE accounts SET balance_cents = ? WHERE user_id = (SELECT id FROM users WHERE username = ?)",
+        )
+        .bind(cents)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 async fn seed(pool: &SqlitePool) -> Result<(), DbError> {
@@ -75,7 +90,7 @@ async fn seed(pool: &SqlitePool) -> Result<(), DbError> {
     .map_err(DbError::Seed)?;
 
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in ["audit_events", "transfers", "csrf_tokens", "sessions", "accounts", "users"] {
+    for table in ["audit_events", "renders", "transfers", "csrf_tokens", "sessions", "accounts", "users"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let now = clock::now_ms();

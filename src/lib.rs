@@ -28,6 +28,8 @@ pub mod protections;
 
 /// The attacker site, served on its own origin.
 pub mod attacker;
+/// The lab: scenarios, expected outcomes under the current flags, solve detection.
+pub mod lab;
 /// The bank's pages and API.
 pub mod web;
 

@@ -8,6 +8,7 @@ use super::{TransferDraft, TransferError};
 use crate::accounts::{self, User};
 use crate::clock;
 use crate::error::{AppError, Result};
+use crate::lab::solves::Detection;
 use crate::money::Money;
 
 /// How the sender was signed in when the transfer was made.
@@ -15,6 +16,13 @@ use crate::money::Money;
 pub struct Authentication {
     pub signed_in_by: &'static str,
     pub cert_fingerprint: Option<String>,
+}
+
+/// What the lab concluded about a transfer (see `lab::solves`).
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    pub detection: Option<Detection>,
+    pub scenario: Option<String>,
 }
 
 /// The result of [`execute`].
@@ -56,6 +64,7 @@ pub async fn execute(
     draft: &TransferDraft,
     request_id: Uuid,
     auth: &Authentication,
+    provenance: &Provenance,
 ) -> Result<Executed> {
     let to = accounts::repo::find(pool, draft.to.as_str())
         .await?
@@ -67,8 +76,8 @@ pub async fn execute(
     let id = Uuid::new_v4();
     let inserted = sqlx::query(
         "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
-         signed_in_by, cert_fingerprint, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (request_id) DO NOTHING",
+         signed_in_by, cert_fingerprint, created_at, detection, scenario) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
     )
     .bind(id)
     .bind(request_id)
@@ -79,6 +88,8 @@ pub async fn execute(
     .bind(auth.signed_in_by)
     .bind(auth.cert_fingerprint.as_deref())
     .bind(clock::now_ms())
+    .bind(provenance.detection.map(Detection::as_str))
+    .bind(provenance.scenario.as_deref())
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {

@@ -1,0 +1,171 @@
+//! The lab: its scenarios, what each attack does on the way to the bank, and the outcome to expect
+//! under the current flags, computed from the protections' own rules (never a hand-kept table).
+//!
+//! [`expect`] walks an attack through the steps a browser takes (does the victim's identity
+//! reach the bank, is the page rendered in the attacker's frame, is the final request accepted)
+//! and asks each protection module whether it stops that step.
+
+pub mod scenarios;
+pub mod solves;
+
+use crate::config::{MtlsMode, Settings};
+use crate::origin::Origin;
+use crate::protections::SameSite;
+
+/// Who is clicking: how the victim is signed in to the bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Victim {
+    /// By client certificate (`LAB_MTLS=required|optional`): presented everywhere, frames included.
+    Certificate,
+    /// By password, with a session cookie (`LAB_MTLS=optional|off`).
+    CookieSession,
+}
+
+/// Which attacker page frames the bank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Framer {
+    /// `http://127.0.0.1:<LAB_ATTACKER_PORT>`: another site.
+    CrossSite,
+    /// `https://localhost:<LAB_SAMESITE_ATTACKER_PORT>`: another origin of the bank's own site.
+    SameSite,
+}
+
+/// How an attack makes the victim's browser send the transfer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    /// The confirmation page in the attacker's frame, under a decoy; `sandboxed`: the frame has
+    /// `sandbox="allow-forms"` (scripts off, opaque origin).
+    FramedClick { framer: Framer, sandboxed: bool },
+    /// A cross-site form that submits itself to the bank: no frame, no click on the bank.
+    CrossSiteForm,
+    /// A popup navigates its opener to the confirmation page between the two clicks of a
+    /// double-click; the second click lands on the real, top-level page.
+    DoubleClick,
+}
+
+/// The browser settings that change the picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Browser {
+    /// Third-party cookies allowed (a new Chromium profile blocks them).
+    pub third_party_cookies: bool,
+}
+
+impl Browser {
+    /// A new Chromium profile.
+    pub const CHROMIUM_DEFAULTS: Browser = Browser { third_party_cookies: false };
+}
+
+/// One reason an attack fails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    /// The flag (or browser behaviour) responsible, as `LAB_X=value`.
+    pub by: String,
+    pub why: &'static str,
+}
+
+/// The outcome to expect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The money moves.
+    Succeeds,
+    /// Nothing moves; every protection that would stop the attack, in the order it acts.
+    Blocked(Vec<Block>),
+}
+
+impl Outcome {
+    pub fn succeeds(&self) -> bool {
+        matches!(self, Self::Succeeds)
+    }
+
+    pub fn blocks(&self) -> &[Block] {
+        match self {
+            Self::Succeeds => &[],
+            Self::Blocked(blocks) => blocks,
+        }
+    }
+}
+
+/// The attacker's two origins, as the running lab serves them.
+#[derive(Debug, Clone)]
+pub struct AttackerOrigins {
+    pub cross_site: Origin,
+    pub same_site: Origin,
+}
+
+/// What happens to `delivery` against a bank with `settings`, for `victim` in `browser`.
+pub fn expect(
+    delivery: Delivery,
+    victim: Victim,
+    settings: &Settings,
+    attacker: &AttackerOrigins,
+    browser: Browser,
+) -> Outcome {
+    let p = &settings.protections;
+    let mut blocks = Vec::new();
+    let mut block = |by: String, why: &'static str| blocks.push(Block { by, why });
+
+    // 1. Is the victim signed in at all, as far as these requests go?
+    match victim {
+        Victim::Certificate if settings.mtls == MtlsMode::Off => {
+            block("LAB_MTLS=off".into(), "no certificate sign-in: the bank never asks for one");
+        }
+        Victim::Certificate => {} // mTLS never stops it: the certificate is presented everywhere.
+        Victim::CookieSession => {
+            if let Some(why) = p.samesite.withholds(delivery) {
+                block(format!("LAB_SAMESITE={}", p.samesite.as_str()), why);
+            }
+            let framed_cross_site =
+                matches!(delivery, Delivery::FramedClick { framer: Framer::CrossSite, .. });
+            if framed_cross_site && p.samesite == SameSite::None && !browser.third_party_cookies {
+                block(
+                    "browser: third-party cookies blocked".into(),
+                    "the browser withholds the session cookie from another site's frame",
+                );
+            }
+        }
+    }
+
+    // 2. Does the bank's page render, usable, where the attack needs it?
+    if let Delivery::FramedClick { framer, sandboxed } = delivery {
+        let framer_origin = match framer {
+            Framer::CrossSite => &attacker.cross_site,
+            Framer::SameSite => &attacker.same_site,
+        };
+        if p.frame.blocks(framer_origin) {
+            block(
+                format!("LAB_FRAME={}", p.frame.describe()),
+                "the browser refuses to render the bank in the frame",
+            );
+        }
+        if p.fetch_metadata {
+            block(
+                "LAB_FETCH_METADATA=on".into(),
+                "the framed page load and the framed POST both carry Sec-Fetch-Dest: iframe",
+            );
+        }
+        if p.framebuster.stops(sandboxed) {
+            block(
+                format!("LAB_FRAMEBUSTER={}", p.framebuster.as_str()),
+                "the page blanks or hides itself inside the frame",
+            );
+        }
+    }
+
+    // 3. Is the state-changing request itself accepted?
+    if p.origin_check && crate::protections::origin_check::stops(delivery) {
+        block(
+            "LAB_ORIGIN_CHECK=on".into(),
+            match delivery {
+                Delivery::CrossSiteForm => "the POST carries the attacker's Origin",
+                _ => "the POST from a sandboxed frame carries Origin: null",
+            },
+        );
+    }
+    if p.csrf_token && crate::protections::csrf::stops(delivery) {
+        block("LAB_CSRF_TOKEN=on".into(), "the forged form has no token");
+    }
+    if p.gesture_guard && delivery == Delivery::DoubleClick {
+        block("LAB_GESTURE_GUARD=on".into(), "the second click meets a button that is still disabled");
+    }
+    if blocks.is_empty() { Outcome::Succeeds } else { Outcome::Blocked(blocks) }
+}
