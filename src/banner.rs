@@ -15,7 +15,9 @@ pub fn text(app: &Application) -> String {
     let _ = writeln!(out, "\nclickjack-lab is running\n");
     let transport = if settings.mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
     let _ = writeln!(out, "  Bank ({transport:>10})  {}", app.bank_url());
-    let _ = writeln!(out, "  Attacker site      {}\n", app.attacker_url());
+    let _ = writeln!(out, "  Attacker site      {}", app.attacker_url());
+    let _ = writeln!(out, "  Same-site attacker {}", app.samesite_attacker_url());
+    let _ = writeln!(out, "  The lab            {}/lab\n", app.bank_url());
     let identity = match settings.mtls {
         MtlsMode::Required => "your client certificate is your sign-in",
         MtlsMode::Optional => "a client certificate signs you in; without one, password sign-in",

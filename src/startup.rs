@@ -9,10 +9,11 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, MtlsMode, Settings};
 use crate::db::{self, DbError, SEED_USERS};
 use crate::origin::Origin;
 use crate::pki::{Pki, PkiError};
+use crate::protections::fetch_metadata::refuse_framed_navigations;
 use crate::protections::guard::guard;
 use crate::protections::headers::{SecurityHeaders, security_headers};
 use crate::protections::origin_check::AllowedOrigins;
@@ -42,10 +43,8 @@ pub enum StartupError {
 }
 
 pub struct Application {
-    bank_port: u16,
-    attacker_port: u16,
-    bank_origin: Origin,
-    attacker_origin: Origin,
+    ports: Ports,
+    origins: Origins,
     bank: Server,
     attacker: Server,
     settings: Settings,
@@ -64,17 +63,24 @@ impl Application {
 
         let bank_listener = listen(&settings, settings.bank_port, "LAB_BANK_PORT")?;
         let attacker_listener = listen(&settings, settings.attacker_port, "LAB_ATTACKER_PORT")?;
-        let bank_port = bank_listener.local_addr().map_err(StartupError::Serve)?.port();
-        let attacker_port = attacker_listener.local_addr().map_err(StartupError::Serve)?.port();
-        let (bank_origin, attacker_origin) = origins(settings.bind, bank_port, attacker_port);
+        let samesite_listener =
+            listen(&settings, settings.samesite_attacker_port, "LAB_SAMESITE_ATTACKER_PORT")?;
+        let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).map_err(StartupError::Serve);
+        let ports = Ports {
+            bank: port(&bank_listener)?,
+            attacker: port(&attacker_listener)?,
+            samesite_attacker: port(&samesite_listener)?,
+        };
+        let origins = Origins::new(settings.bind, ports);
         let mut allowed = settings.protections.allowed_origins.clone();
-        allowed.push(bank_origin.clone());
+        allowed.push(origins.bank.clone());
 
         let state = web::Data::new(AppState {
             pool,
-            allowed_origins: AllowedOrigins::new(bank_port, &allowed),
-            bank_origin: bank_origin.clone(),
-            attacker_origin: attacker_origin.clone(),
+            allowed_origins: AllowedOrigins::new(ports.bank, &allowed),
+            bank_origin: origins.bank.clone(),
+            attacker_origin: origins.attacker.clone(),
+            samesite_attacker_origin: origins.samesite_attacker.clone(),
             settings: settings.clone(),
         });
         let headers = web::Data::new(SecurityHeaders::new(&settings.protections.frame));
@@ -85,6 +91,7 @@ impl Application {
                 .app_data(headers.clone())
                 .configure(|cfg| pages::routes(cfg, &static_dir))
                 .wrap(from_fn(guard))
+                .wrap(from_fn(refuse_framed_navigations))
                 .wrap(ErrorHandlers::new().default_handler(pages::errors::render))
                 .wrap(from_fn(security_headers))
         })
@@ -96,34 +103,48 @@ impl Application {
         .map_err(StartupError::Serve)?
         .run();
 
-        let config_origin = bank_origin.clone();
+        // The attacker site, twice: over plain HTTP (another site) and over HTTPS on another port
+        // of the bank's host (the same site as the bank), with the bank's server certificate.
+        let bank_origin = origins.bank.clone();
         let attacker = HttpServer::new(move || {
-            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &config_origin))
+            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &bank_origin))
         })
         .workers(1)
         .disable_signals()
         .shutdown_timeout(1)
         .listen(attacker_listener)
+        .and_then(|server| {
+            let tls = tls::server_config(MtlsMode::Off, &settings.certs_dir).map_err(io::Error::other)?;
+            server.listen_rustls_0_23(samesite_listener, tls)
+        })
         .map_err(StartupError::Serve)?
         .run();
 
-        Ok(Self { bank_port, attacker_port, bank_origin, attacker_origin, bank, attacker, settings })
+        Ok(Self { ports, origins, bank, attacker, settings })
     }
 
     pub fn bank_port(&self) -> u16 {
-        self.bank_port
+        self.ports.bank
     }
 
     pub fn attacker_port(&self) -> u16 {
-        self.attacker_port
+        self.ports.attacker
+    }
+
+    pub fn samesite_attacker_port(&self) -> u16 {
+        self.ports.samesite_attacker
     }
 
     pub fn bank_url(&self) -> String {
-        self.bank_origin.to_string()
+        self.origins.bank.to_string()
     }
 
     pub fn attacker_url(&self) -> String {
-        self.attacker_origin.to_string()
+        self.origins.attacker.to_string()
+    }
+
+    pub fn samesite_attacker_url(&self) -> String {
+        self.origins.samesite_attacker.to_string()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -159,23 +180,43 @@ impl LabHandle {
     }
 }
 
-/// Where a browser reaches the two sites: the bank as `https://localhost` (or the bound address,
-/// when that is a specific non-loopback one), the attacker site as `http://` + a loopback address
-/// (or the bound one): a different site from the bank either way.
-fn origins(bind: IpAddr, bank_port: u16, attacker_port: u16) -> (Origin, Origin) {
-    let host = match bind {
-        IpAddr::V6(ip) => format!("[{ip}]"),
-        IpAddr::V4(ip) => ip.to_string(),
-    };
-    let (bank_host, attacker_host) = if bind.is_loopback() || bind.is_unspecified() {
-        let loopback = if bind.is_ipv6() { "[::1]" } else { "127.0.0.1" };
-        ("localhost".to_owned(), loopback.to_owned())
-    } else {
-        (host.clone(), host)
-    };
-    let attacker =
-        Origin::parse(&format!("http://{attacker_host}:{attacker_port}")).expect("an IP origin parses");
-    (Origin::https(&bank_host, bank_port), attacker)
+/// The ports the three sites listen on.
+#[derive(Debug, Clone, Copy)]
+struct Ports {
+    bank: u16,
+    attacker: u16,
+    samesite_attacker: u16,
+}
+
+/// Where a browser reaches the sites: the bank as `https://localhost` (or the bound address, when
+/// that is a specific non-loopback one); the attacker as `http://` + a loopback address (another
+/// site) and as `https://` + the bank's host on another port (the bank's own site).
+#[derive(Debug, Clone)]
+struct Origins {
+    bank: Origin,
+    attacker: Origin,
+    samesite_attacker: Origin,
+}
+
+impl Origins {
+    fn new(bind: IpAddr, ports: Ports) -> Self {
+        let host = match bind {
+            IpAddr::V6(ip) => format!("[{ip}]"),
+            IpAddr::V4(ip) => ip.to_string(),
+        };
+        let (bank_host, attacker_host) = if bind.is_loopback() || bind.is_unspecified() {
+            let loopback = if bind.is_ipv6() { "[::1]" } else { "127.0.0.1" };
+            ("localhost".to_owned(), loopback.to_owned())
+        } else {
+            (host.clone(), host)
+        };
+        let attacker = format!("http://{attacker_host}:{}", ports.attacker);
+        Self {
+            bank: Origin::https(&bank_host, ports.bank),
+            attacker: Origin::parse(&attacker).expect("an IP origin parses"),
+            samesite_attacker: Origin::https(&bank_host, ports.samesite_attacker),
+        }
+    }
 }
 
 fn listen(settings: &Settings, port: u16, var: &'static str) -> Result<TcpListener, StartupError> {
@@ -190,13 +231,15 @@ fn asset_dir(settings: &Settings, name: &str) -> Result<PathBuf, StartupError> {
 
 #[cfg(test)]
 mod tests {
-    use super::origins;
+    use super::{Origins, Ports};
 
     #[test]
     fn the_sites_are_announced_where_they_listen() {
+        let ports = Ports { bank: 8443, attacker: 8666, samesite_attacker: 8667 };
         let at = |bind: &str| {
-            let (bank, attacker) = origins(bind.parse().unwrap(), 8443, 8666);
-            (bank.to_string(), attacker.to_string())
+            let origins = Origins::new(bind.parse().unwrap(), ports);
+            assert_eq!(origins.samesite_attacker.as_str().replace("8667", "8443"), origins.bank.as_str());
+            (origins.bank.to_string(), origins.attacker.to_string())
         };
         let local = ("https://localhost:8443".to_owned(), "http://127.0.0.1:8666".to_owned());
         assert_eq!(at("127.0.0.1"), local);

@@ -11,7 +11,9 @@ pub struct AppState {
     pub settings: Settings,
     /// `https://localhost:<bound port>`.
     pub bank_origin: Origin,
-    /// `http://127.0.0.1:<bound port>`.
+    /// `http://127.0.0.1:<bound port>`: another site.
     pub attacker_origin: Origin,
+    /// `https://localhost:<bound port>`: the same site as the bank, another origin.
+    pub samesite_attacker_origin: Origin,
     pub allowed_origins: AllowedOrigins,
 }

@@ -18,6 +18,12 @@ pub struct Layout {
     pub can_sign_out: bool,
     /// The visitor's CSRF token, when the token check is on.
     pub csrf_token: Option<String>,
+    /// `LAB_FRAME=meta`: the policy put (uselessly) in a `<meta>` tag.
+    pub meta_policy: Option<&'static str>,
+    /// `LAB_FRAMEBUSTER`: the stylesheet and script to include.
+    pub framebuster: Option<(&'static str, &'static str)>,
+    /// `LAB_GESTURE_GUARD`: confirm buttons start disabled, and the guard script is included.
+    pub gesture_guard: bool,
 }
 
 impl Layout {
@@ -42,6 +48,9 @@ impl Layout {
             settings: state.settings.protections.summary(),
             can_sign_out: false,
             csrf_token: None,
+            meta_policy: state.settings.protections.frame.meta_policy(),
+            framebuster: state.settings.protections.framebuster.assets(),
+            gesture_guard: state.settings.protections.gesture_guard,
         }
     }
 }

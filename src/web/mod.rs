@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod errors;
+pub mod lab;
 pub mod layout;
 pub mod pages;
 pub mod transfer;
@@ -34,6 +35,9 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     .route("/transfers/{id}", web::get().to(transfer::result))
     .route("/audit", web::get().to(pages::audit))
     .route("/api/me", web::get().to(api::me))
+    .route("/lab", web::get().to(lab::page))
+    .route("/lab/reset", web::post().to(lab::reset))
+    .route(crate::protections::frame::REPORT_PATH, web::post().to(lab::csp_report))
     .service(actix_files::Files::new("/static", static_dir))
     .default_service(web::to(errors::not_found));
 }

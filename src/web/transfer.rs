@@ -8,25 +8,30 @@ use uuid::Uuid;
 
 use super::layout::Layout;
 use crate::accounts::repo as accounts;
-use crate::audit;
+use crate::audit::{self, RequestFacts};
 use crate::error::{AppError, Result};
 use crate::identity::SignedIn;
+use crate::lab::scenarios::Scenario;
+use crate::lab::solves;
 use crate::money::Money;
+use crate::protections::gesture_guard;
 use crate::state::AppState;
 use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
 use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError};
 
-/// The fields of a transfer, as the form and the confirmation link carry them.
+/// The fields of a transfer, as the form and the confirmation link carry them (`scenario`: the
+/// lab's attack pages tag their links, for the solved badges).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TransferFields {
     to: String,
     amount: String,
     memo: String,
+    scenario: String,
 }
 
-/// The confirmation form: the transfer plus the id of this rendering (the CSRF token, if any,
-/// is checked and ignored here by the guard).
+/// The confirmation form: the transfer plus the id of this rendering, and `step=final` once a
+/// large transfer has been confirmed twice (the CSRF token, if any, is the guard's business).
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ExecuteForm {
@@ -34,6 +39,8 @@ pub struct ExecuteForm {
     amount: String,
     memo: String,
     request_id: String,
+    scenario: String,
+    step: String,
 }
 
 #[derive(Template)]
@@ -53,7 +60,21 @@ struct ConfirmPage {
     draft: TransferDraft,
     balance: Money,
     request_id: Uuid,
+    scenario: &'static str,
     signed_in_by: &'static str,
+    gesture_delay: u32,
+}
+
+/// The second step of a large transfer.
+#[derive(Template)]
+#[template(path = "confirm_final.html")]
+struct FinalPage {
+    layout: Layout,
+    draft: TransferDraft,
+    request_id: Uuid,
+    scenario: &'static str,
+    threshold: Money,
+    gesture_delay: u32,
 }
 
 #[derive(Template)]
@@ -78,8 +99,10 @@ pub async fn form(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespon
     super::render(StatusCode::OK, &page)
 }
 
-/// `GET /transfer/confirm?to=&amount=&memo=`: the prefilled confirmation page.
+/// `GET /transfer/confirm?to=&amount=&memo=`: the prefilled confirmation page. How it was loaded
+/// is recorded against its request id, for solve detection.
 pub async fn confirm(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: SignedIn,
     query: web::Query<TransferFields>,
@@ -89,17 +112,25 @@ pub async fn confirm(
     if accounts::find(&state.pool, draft.to.as_str()).await?.is_none() {
         return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
     }
+    let request_id = Uuid::new_v4();
+    let scenario = scenario_tag(&query.scenario);
+    let user_activated = req.headers().get("sec-fetch-user").and_then(|v| v.to_str().ok());
+    let facts = RequestFacts::of(&req);
+    solves::record_render(&state.pool, request_id, me.user.id, scenario, &facts, user_activated).await?;
     let page = ConfirmPage {
         layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
         draft,
-        request_id: Uuid::new_v4(),
+        request_id,
+        scenario: scenario.unwrap_or_default(),
         signed_in_by: me.by.as_str(),
+        gesture_delay: gesture_guard::DELAY_MS,
     };
     super::render(StatusCode::OK, &page)
 }
 
-/// `POST /transfer`: executes once per confirmation form, then redirects to the result.
+/// `POST /transfer`: a large transfer first gets an "Are you sure?" step; then it executes once
+/// per confirmation form, and the browser is redirected to the result.
 pub async fn execute(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -112,16 +143,35 @@ pub async fn execute(
             "This form has no valid request id; open the confirmation page again.".to_owned(),
         )
     })?;
+    let threshold = state.settings.confirm_above;
+    if draft.amount > threshold && form.step != "final" {
+        audit::note(
+            &req,
+            format!("{} is above LAB_CONFIRM_ABOVE ({threshold}): asked to confirm again", draft.amount),
+        );
+        let page = FinalPage {
+            layout: Layout::new(&state, &me.visitor, "Are you sure?").await?,
+            draft,
+            request_id,
+            scenario: scenario_tag(&form.scenario).unwrap_or_default(),
+            threshold,
+            gesture_delay: gesture_guard::DELAY_MS,
+        };
+        return super::render(StatusCode::OK, &page);
+    }
+    let provenance = solves::judge(&state.pool, request_id, scenario_tag(&form.scenario)).await?;
     let auth = Authentication {
         signed_in_by: me.by.as_str(),
         cert_fingerprint: me.visitor.cert.as_ref().map(|c| c.fingerprint.clone()),
     };
-    match repo::execute(&state.pool, &me.user, &draft, request_id, &auth).await? {
+    match repo::execute(&state.pool, &me.user, &draft, request_id, &auth, &provenance).await? {
         Executed::New(id) => {
-            audit::note(
-                &req,
-                format!("moved {} from {} to {} (transfer {id})", draft.amount, me.user.username, draft.to),
-            );
+            let mut note =
+                format!("moved {} from {} to {} (transfer {id})", draft.amount, me.user.username, draft.to);
+            if let Some(detection) = provenance.detection {
+                note.push_str(&format!("; the lab detected an attack: {}", detection.explain()));
+            }
+            audit::note(&req, note);
             Ok(super::see_other(&format!("/transfers/{id}")))
         }
         Executed::Repeat(id) => {
@@ -129,6 +179,11 @@ pub async fn execute(
             Ok(super::see_other(&format!("/transfers/{id}?repeat=1")))
         }
     }
+}
+
+/// A known scenario id (the tag of one of the lab's attack pages), or none.
+fn scenario_tag(tag: &str) -> Option<&'static str> {
+    Scenario::find(tag).map(|s| s.id)
 }
 
 #[derive(Deserialize)]

@@ -22,6 +22,7 @@ fn lab(dir: &Path, vars: &[(&str, &str)]) -> Command {
         .env("LAB_DATABASE", dir.join("lab.sqlite"))
         .env("LAB_BANK_PORT", "0")
         .env("LAB_ATTACKER_PORT", "0")
+        .env("LAB_SAMESITE_ATTACKER_PORT", "0")
         .env("RUST_LOG", "warn")
         .envs(vars.iter().copied())
         .stdin(Stdio::null());

@@ -33,9 +33,9 @@ async fn attack(chrome: &Chromium, app: &TestApp, shot: &str) -> FrameView {
     })
     .await;
 
-    // A person reads the offer before clicking; the frame has painted by then.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A person reads the offer, moves the pointer to the button, and clicks.
     let decoy = chromium::centre_of(&page, "#decoy").await;
+    chromium::read_then_point(&page, decoy).await;
     chromium::click_at(&page, decoy).await;
     // Positive control: the click went into the frame, not to the decoy underneath it.
     let decoy_clicks =
@@ -111,11 +111,11 @@ async fn with_the_defaults_the_browser_refuses_the_frame_and_nothing_moves() {
 }
 
 #[tokio::test]
-async fn frame_headers_off_alone_lets_it_through_origin_check_csrf_token_samesite_and_mtls_on() {
+async fn frame_headers_and_fetch_metadata_off_let_it_through_origin_check_csrf_token_samesite_and_mtls_on() {
     if !chromium::available() {
         return;
     }
-    let app = spawn_app(&[("LAB_FRAME", "off")]).await;
+    let app = spawn_app(&[("LAB_FRAME", "off"), ("LAB_FETCH_METADATA", "off")]).await;
 
     let frame = click_the_decoy(&app, "basic-frame-off.png").await;
 
@@ -133,6 +133,21 @@ async fn frame_headers_off_alone_lets_it_through_origin_check_csrf_token_samesit
     assert_eq!(site, "same-origin");
     assert_eq!(dest, "iframe");
     assert_eq!(cn, "alice");
+}
+
+#[tokio::test]
+async fn fetch_metadata_alone_stops_it_the_framed_page_is_refused() {
+    if !chromium::available() {
+        return;
+    }
+    let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FETCH_METADATA", "on")]).await;
+
+    let frame = click_the_decoy(&app, "basic-fetch-metadata.png").await;
+
+    assert!(frame.href.starts_with(&app.bank_url), "{frame:?}");
+    assert!(frame.text.contains("Refused by Fetch Metadata"), "the bank refused the framed page: {frame:?}");
+    assert_eq!(app.balances().await["alice"], 100_000);
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
 }
 
 /// Signs alice in by password in a bank tab (the setup a person would do; not part of the attack).

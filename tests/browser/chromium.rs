@@ -187,6 +187,18 @@ pub async fn centre_of(page: &Page, selector: &str) -> Point {
     Point { x: v[0].as_f64().expect("x"), y: v[1].as_f64().expect("y") }
 }
 
+/// What a person does before clicking: reads for a moment (longer than the gesture guard's delay),
+/// then moves the pointer towards `point`.
+pub async fn read_then_point(page: &Page, point: Point) {
+    let reading = u64::from(clickjack_lab::protections::gesture_guard::DELAY_MS) + 300;
+    tokio::time::sleep(Duration::from_millis(reading)).await;
+    for offset in [60.0, 30.0, 10.0] {
+        let near = Point { x: point.x - offset, y: point.y - offset / 2.0 };
+        timeout(Duration::from_secs(10), page.move_mouse(near)).await.expect("move in time").expect("move");
+        tokio::time::sleep(Duration::from_millis(40)).await;
+    }
+}
+
 /// A mouse press and release at `point` (CDP Input.dispatchMouseEvent), after moving there.
 pub async fn click_at(page: &Page, point: Point) {
     timeout(Duration::from_secs(10), page.click(point)).await.expect("click in time").expect("click");

@@ -17,6 +17,8 @@ use tempfile::TempDir;
 pub struct TestApp {
     pub bank_url: String,
     pub attacker_url: String,
+    /// The attacker over HTTPS on another port of localhost: the bank's own site.
+    pub samesite_attacker_url: String,
     pub bank_port: u16,
     pub attacker_port: u16,
     pub certs: PathBuf,
@@ -34,6 +36,7 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     let mut env: HashMap<String, String> = HashMap::from([
         ("LAB_BANK_PORT".into(), "0".into()),
         ("LAB_ATTACKER_PORT".into(), "0".into()),
+        ("LAB_SAMESITE_ATTACKER_PORT".into(), "0".into()),
         ("LAB_CERTS_DIR".into(), certs.display().to_string()),
         ("LAB_DATABASE".into(), database.display().to_string()),
     ]);
@@ -43,6 +46,7 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     let test_app = TestApp {
         bank_url: app.bank_url(),
         attacker_url: app.attacker_url(),
+        samesite_attacker_url: app.samesite_attacker_url(),
         bank_port: app.bank_port(),
         attacker_port: app.attacker_port(),
         certs,
