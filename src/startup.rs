@@ -105,9 +105,9 @@ impl Application {
 
         // The attacker site, twice: over plain HTTP (another site) and over HTTPS on another port
         // of the bank's host (the same site as the bank), with the bank's server certificate.
-        let bank_origin = origins.bank.clone();
+        let (bank_origin, samesite_origin) = (origins.bank.clone(), origins.samesite_attacker.clone());
         let attacker = HttpServer::new(move || {
-            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &bank_origin))
+            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &bank_origin, &samesite_origin))
         })
         .workers(1)
         .disable_signals()

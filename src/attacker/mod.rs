@@ -1,7 +1,8 @@
 //! The attacker site: the static pages of `attacker-site/`, served on their own origin
 //! (`http://127.0.0.1:<LAB_ATTACKER_PORT>`, a different *site* from `https://localhost`), so the
-//! attacks are truly cross-site. The server injects one thing only: the bank's origin, through
-//! `/config.js`.
+//! attacks are truly cross-site, and again over HTTPS on another port of the bank's host (the
+//! same *site* as the bank). The server injects one thing only: where the bank (and that
+//! same-site copy) are, through `/config.js`.
 
 use std::path::Path;
 
@@ -10,8 +11,8 @@ use actix_web::{HttpResponse, web};
 use crate::origin::Origin;
 
 /// Mounts the attacker site.
-pub fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, bank_origin: &Origin) {
-    let script = config_script(bank_origin);
+pub fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, bank_origin: &Origin, samesite_origin: &Origin) {
+    let script = config_script(bank_origin, samesite_origin);
     cfg.route(
         "/config.js",
         web::get().to(move || {
@@ -27,8 +28,11 @@ pub fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, bank_origin: &Origi
     .service(actix_files::Files::new("/", site_dir).index_file("index.html"));
 }
 
-fn config_script(bank_origin: &Origin) -> String {
-    let config = serde_json::json!({ "bankOrigin": bank_origin.as_str() });
+fn config_script(bank_origin: &Origin, samesite_origin: &Origin) -> String {
+    let config = serde_json::json!({
+        "bankOrigin": bank_origin.as_str(),
+        "sameSiteAttackerOrigin": samesite_origin.as_str(),
+    });
     format!("// Written by the lab server: where the bank is.\nwindow.LAB = Object.freeze({config});\n")
 }
 
@@ -36,7 +40,10 @@ fn config_script(bank_origin: &Origin) -> String {
 mod tests {
     #[test]
     fn the_script_carries_the_bank_origin() {
-        let script = super::config_script(&crate::origin::Origin::https("localhost", 8443));
-        assert!(script.contains(r#"{"bankOrigin":"https://localhost:8443"}"#), "{script}");
+        use crate::origin::Origin;
+        let script =
+            super::config_script(&Origin::https("localhost", 8443), &Origin::https("localhost", 8667));
+        assert!(script.contains(r#""bankOrigin":"https://localhost:8443""#), "{script}");
+        assert!(script.contains(r#""sameSiteAttackerOrigin":"https://localhost:8667""#), "{script}");
     }
 }

@@ -1,0 +1,11 @@
+// DoubleClickjacking, the attacker's first window: a click opens the "captcha" popup, the same
+// size as this window and on top of it. The popup does the rest (doubleclick-popup.js).
+(function () {
+  "use strict";
+  var start = document.getElementById("start");
+  start.addEventListener("click", function () {
+    var features = "popup,width=" + window.innerWidth + ",height=" + window.innerHeight +
+      ",left=" + window.screenX + ",top=" + window.screenY;
+    window.open("/doubleclick-popup.html", "captcha", features);
+  });
+})();
