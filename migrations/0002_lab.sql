@@ -7,7 +7,6 @@ CREATE TABLE renders (
     scenario       TEXT,                -- the attack page's tag (?scenario=), if any
     sec_fetch_dest TEXT,                -- request headers of the page load, verbatim
     sec_fetch_site TEXT,
-    sec_fetch_user TEXT,                -- '?1' when the user's own click started the navigation
     rendered_at    INTEGER NOT NULL
 );
 CREATE INDEX renders_at ON renders (rendered_at);

@@ -2,10 +2,14 @@
 //! was an attack.
 //!
 //! Every rendering of the confirmation page carries a fresh request id (see `web::transfer`). The
-//! bank records how that page was loaded (its `Sec-Fetch-Dest`, `-Site` and `-User`) and, when a
+//! bank records how that page was loaded (its `Sec-Fetch-Dest` and `-Site`) and when, and, when a
 //! transfer executes, compares: a page rendered inside another origin's frame was *framed*; a
-//! top-level page that another site opened by script (no user activation) was reached through the
-//! *popup* path of DoubleClickjacking; a request id the bank never rendered was *forged* (CSRF).
+//! top-level page another site navigated to, confirmed faster than anyone reads it, came through
+//! the *popup* path of DoubleClickjacking; a request id the bank never rendered was *forged* (CSRF).
+//!
+//! The popup path cannot be told apart by headers: the popup's script navigates its opener during
+//! the victim's first press, so even `Sec-Fetch-User: ?1` is set. Time gives it away: the second
+//! click of a double-click follows the page load within a few hundred milliseconds.
 
 use sqlx::SqlitePool;
 use uuid::Uuid;
@@ -17,6 +21,8 @@ use crate::transfers::repo::Provenance;
 
 /// How long a rendering is remembered.
 const KEEP_MS: i64 = 24 * 60 * 60 * 1000;
+/// A confirmation faster than this after another site opened the page is no reading person's.
+pub const QUICK_MS: i64 = 1500;
 
 /// How the lab knows a transfer was an attack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,7 +45,7 @@ impl Detection {
         match self {
             Self::Framed => "confirmed from a page the bank rendered inside another origin's frame",
             Self::Popup => {
-                "confirmed on a page another site opened by script, without a click of the user's (the \
+                "confirmed within moments of another site navigating the window to the page (the \
                  DoubleClickjacking popup path)"
             }
             Self::Forged => "no confirmation page was ever rendered for this request: a forged form (CSRF)",
@@ -52,7 +58,7 @@ struct Render {
     scenario: Option<String>,
     sec_fetch_dest: Option<String>,
     sec_fetch_site: Option<String>,
-    sec_fetch_user: Option<String>,
+    rendered_at: i64,
 }
 
 /// Records how the confirmation page with `request_id` was loaded.
@@ -62,20 +68,18 @@ pub async fn record_render(
     user: Uuid,
     scenario: Option<&str>,
     facts: &RequestFacts,
-    sec_fetch_user: Option<&str>,
 ) -> sqlx::Result<()> {
     let now = clock::now_ms();
     sqlx::query("DELETE FROM renders WHERE rendered_at < ?").bind(now - KEEP_MS).execute(pool).await?;
     sqlx::query(
-        "INSERT INTO renders (request_id, user_id, scenario, sec_fetch_dest, sec_fetch_site, sec_fetch_user, \
-         rendered_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO renders (request_id, user_id, scenario, sec_fetch_dest, sec_fetch_site, rendered_at) \
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
     .bind(request_id)
     .bind(user)
     .bind(scenario)
     .bind(&facts.sec_fetch_dest)
     .bind(&facts.sec_fetch_site)
-    .bind(sec_fetch_user)
     .bind(now)
     .execute(pool)
     .await?;
@@ -86,7 +90,7 @@ pub async fn record_render(
 /// `claimed` is the scenario a forged form names for itself.
 pub async fn judge(pool: &SqlitePool, request_id: Uuid, claimed: Option<&str>) -> sqlx::Result<Provenance> {
     let render: Option<Render> = sqlx::query_as(
-        "SELECT scenario, sec_fetch_dest, sec_fetch_site, sec_fetch_user FROM renders WHERE request_id = ?",
+        "SELECT scenario, sec_fetch_dest, sec_fetch_site, rendered_at FROM renders WHERE request_id = ?",
     )
     .bind(request_id)
     .fetch_optional(pool)
@@ -100,7 +104,9 @@ pub async fn judge(pool: &SqlitePool, request_id: Uuid, claimed: Option<&str>) -
         (Some(dest), Some(site)) if fetch_metadata::is_frame(dest) && site != "same-origin" => {
             Some(Detection::Framed)
         }
-        (Some("document"), Some("cross-site" | "same-site")) if render.sec_fetch_user.is_none() => {
+        (Some("document"), Some("cross-site" | "same-site"))
+            if clock::now_ms() - render.rendered_at < QUICK_MS =>
+        {
             Some(Detection::Popup)
         }
         _ => None,

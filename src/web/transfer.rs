@@ -114,9 +114,7 @@ pub async fn confirm(
     }
     let request_id = Uuid::new_v4();
     let scenario = scenario_tag(&query.scenario);
-    let user_activated = req.headers().get("sec-fetch-user").and_then(|v| v.to_str().ok());
-    let facts = RequestFacts::of(&req);
-    solves::record_render(&state.pool, request_id, me.user.id, scenario, &facts, user_activated).await?;
+    solves::record_render(&state.pool, request_id, me.user.id, scenario, &RequestFacts::of(&req)).await?;
     let page = ConfirmPage {
         layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
