@@ -156,6 +156,11 @@ impl Chromium {
             .expect("page opens")
     }
 
+    /// Every open page (tabs and popups).
+    pub async fn pages(&self) -> Vec<Page> {
+        timeout(Duration::from_secs(10), self.browser.pages()).await.expect("pages in time").expect("pages")
+    }
+
     pub async fn close(mut self) {
         let _ = timeout(Duration::from_secs(5), self.browser.close()).await;
         let _ = timeout(Duration::from_secs(5), self.browser.wait()).await;
@@ -190,8 +195,18 @@ pub async fn centre_of(page: &Page, selector: &str) -> Point {
 /// What a person does before clicking: reads for a moment (longer than the gesture guard's delay),
 /// then moves the pointer towards `point`.
 pub async fn read_then_point(page: &Page, point: Point) {
+    read(page).await;
+    point_at(page, point).await;
+}
+
+/// A moment of reading: longer than the gesture guard's delay.
+pub async fn read(_page: &Page) {
     let reading = u64::from(clickjack_lab::protections::gesture_guard::DELAY_MS) + 300;
     tokio::time::sleep(Duration::from_millis(reading)).await;
+}
+
+/// Moves the pointer towards `point`, in a few steps.
+pub async fn point_at(page: &Page, point: Point) {
     for offset in [60.0, 30.0, 10.0] {
         let near = Point { x: point.x - offset, y: point.y - offset / 2.0 };
         timeout(Duration::from_secs(10), page.move_mouse(near)).await.expect("move in time").expect("move");
@@ -230,8 +245,11 @@ pub async fn screenshot(page: &Page, path: &Path) {
 }
 
 impl Chromium {
-    /// What every iframe in the browser rendered (see [`crate::frames`]).
-    pub async fn iframes(&self) -> Vec<crate::frames::FrameView> {
-        crate::frames::iframes(self.browser.websocket_address()).await
+    /// What every iframe of `page` rendered: its cross-site (out-of-process) frames and its
+    /// same-site ones (see [`crate::frames`]).
+    pub async fn iframes(&self, page: &Page) -> Vec<crate::frames::FrameView> {
+        let mut views = crate::frames::iframes(self.browser.websocket_address()).await;
+        views.extend(crate::frames::in_process_frames(page).await);
+        views
     }
 }

@@ -1,12 +1,16 @@
-//! What a cross-site iframe actually rendered. Chromium runs a cross-site frame in its own
-//! process (an "out-of-process iframe") that the page's own DevTools session cannot see into, so
-//! this opens a second DevTools connection to the browser, attaches to each iframe target, and
-//! evaluates a script inside it.
+//! What an iframe actually rendered. Chromium runs a cross-site frame in its own process (an
+//! "out-of-process iframe") that the page's own DevTools session cannot see into: for those, a
+//! second DevTools connection to the browser attaches to each iframe target and evaluates a script
+//! inside it. A frame of the page's own site shares its process: it is reached through the page's
+//! frame tree and an isolated world of its own.
 
 use std::time::Duration;
 
 use async_tungstenite::tokio::connect_async;
 use async_tungstenite::tungstenite::Message;
+use chromiumoxide::cdp::browser_protocol::page::{CreateIsolatedWorldParams, GetFrameTreeParams};
+use chromiumoxide::cdp::js_protocol::runtime::EvaluateParams;
+use chromiumoxide::page::Page;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::time::timeout;
@@ -18,6 +22,18 @@ pub struct FrameView {
     pub text: String,
     /// `document.readyState`.
     pub ready: String,
+    /// Whether the page's body is shown (not `display: none`, not `visibility: hidden`).
+    pub visible: bool,
+}
+
+/// Evaluated inside a frame: what it shows.
+const VIEW: &str = "JSON.stringify([location.href, document.body ? document.body.innerText : '', \
+     document.readyState, !!document.body && document.body.getClientRects().length > 0 && \
+     getComputedStyle(document.body).visibility !== 'hidden'])";
+
+fn parse_view(json: &str) -> FrameView {
+    let (href, text, ready, visible) = serde_json::from_str(json).expect("frame view JSON");
+    FrameView { href, text, ready, visible }
 }
 
 impl FrameView {
@@ -29,6 +45,17 @@ impl FrameView {
 
 /// Every iframe of the browser, as rendered now.
 pub async fn iframes(browser_ws: &str) -> Vec<FrameView> {
+    evaluate_in_targets(browser_ws, "iframe", VIEW)
+        .await
+        .into_iter()
+        .filter_map(|(_, value)| value.as_str().map(parse_view))
+        .collect()
+}
+
+/// Evaluates `expression` in every target of `kind` (`"iframe"`, `"page"`), through a DevTools
+/// connection of its own: (target URL, value). Unlike a long-lived page handle, this works on a
+/// page that has just navigated to another site's process.
+pub async fn evaluate_in_targets(browser_ws: &str, kind: &str, expression: &str) -> Vec<(String, Value)> {
     let (mut ws, _) = connect_async(browser_ws).await.expect("second DevTools connection");
     let mut next_id = 0u64;
     let mut call = async |ws: &mut _, session: Option<&str>, method: &str, params: Value| -> Value {
@@ -41,34 +68,47 @@ pub async fn iframes(browser_ws: &str) -> Vec<FrameView> {
     };
 
     let targets = call(&mut ws, None, "Target.getTargets", json!({})).await;
-    let mut views = Vec::new();
+    let mut values = Vec::new();
     for target in targets["targetInfos"].as_array().into_iter().flatten() {
-        if target["type"] != "iframe" {
+        if target["type"] != kind {
             continue;
         }
-        let attached = call(
-            &mut ws,
-            None,
-            "Target.attachToTarget",
-            json!({ "targetId": target["targetId"], "flatten": true }),
-        )
-        .await;
+        let params = json!({ "targetId": target["targetId"], "flatten": true });
+        let attached = call(&mut ws, None, "Target.attachToTarget", params).await;
         let Some(session) = attached["sessionId"].as_str().map(str::to_owned) else { continue };
-        let expression = "JSON.stringify([location.href, document.body ? document.body.innerText : '', document.readyState])";
-        let result = call(
-            &mut ws,
-            Some(&session),
-            "Runtime.evaluate",
-            json!({ "expression": expression, "returnByValue": true }),
-        )
-        .await;
+        let params = json!({ "expression": expression, "returnByValue": true });
+        let result = call(&mut ws, Some(&session), "Runtime.evaluate", params).await;
         let _ = call(&mut ws, None, "Target.detachFromTarget", json!({ "sessionId": session })).await;
-        if let Some(text) = result["result"]["value"].as_str() {
-            let (href, text, ready) = serde_json::from_str(text).expect("frame view JSON");
-            views.push(FrameView { href, text, ready });
-        }
+        let url = target["url"].as_str().unwrap_or_default().to_owned();
+        values.push((url, result["result"]["value"].clone()));
     }
     let _ = ws.close(None).await;
+    values
+}
+
+/// The frames of `page` that run in its own process (frames of its own site).
+pub async fn in_process_frames(page: &Page) -> Vec<FrameView> {
+    let Ok(Ok(tree)) = timeout(Duration::from_secs(10), page.execute(GetFrameTreeParams::default())).await
+    else {
+        return Vec::new();
+    };
+    let mut views = Vec::new();
+    for child in tree.result.frame_tree.child_frames.iter().flatten() {
+        let world =
+            CreateIsolatedWorldParams::builder().frame_id(child.frame.id.clone()).build().expect("params");
+        let Ok(Ok(world)) = timeout(Duration::from_secs(10), page.execute(world)).await else { continue };
+        let evaluate = EvaluateParams::builder()
+            .expression(VIEW)
+            .context_id(world.result.execution_context_id)
+            .return_by_value(true)
+            .build()
+            .expect("params");
+        if let Ok(Ok(result)) = timeout(Duration::from_secs(10), page.execute(evaluate)).await
+            && let Some(json) = result.result.result.value.as_ref().and_then(Value::as_str)
+        {
+            views.push(parse_view(json));
+        }
+    }
     views
 }
 

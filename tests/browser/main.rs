@@ -5,6 +5,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod attack;
 mod basic;
 mod chromium;
 mod frames;
+mod scenarios;

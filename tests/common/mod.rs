@@ -15,6 +15,8 @@ use reqwest::{Certificate, Client, Identity, redirect};
 use tempfile::TempDir;
 
 pub struct TestApp {
+    /// The settings the lab runs with.
+    pub settings: Settings,
     pub bank_url: String,
     pub attacker_url: String,
     /// The attacker over HTTPS on another port of localhost: the bank's own site.
@@ -42,8 +44,9 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     ]);
     env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("valid test settings");
-    let app = Application::build(settings).await.expect("the lab starts");
+    let app = Application::build(settings.clone()).await.expect("the lab starts");
     let test_app = TestApp {
+        settings,
         bank_url: app.bank_url(),
         attacker_url: app.attacker_url(),
         samesite_attacker_url: app.samesite_attacker_url(),
@@ -122,28 +125,26 @@ impl TestApp {
 
     /// Balances straight from the bank's database file, by username.
     pub async fn balances(&self) -> HashMap<String, i64> {
-        let url = format!("sqlite://{}?mode=ro", self.database.display());
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the lab database");
-        let rows: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT u.username, a.balance_cents FROM users u JOIN accounts a ON a.user_id = u.id",
-        )
-        .fetch_all(&pool)
-        .await
-        .expect("read balances");
-        pool.close().await;
-        rows.into_iter().collect()
+        let sql = "SELECT u.username, a.balance_cents FROM users u JOIN accounts a ON a.user_id = u.id";
+        self.fetch_all::<(String, i64)>(sql).await.into_iter().collect()
     }
 
     /// A single SQL count, for assertions on transfers and audit events.
     pub async fn count(&self, sql: &str) -> i64 {
-        let url = format!("sqlite://{}?mode=ro", self.database.display());
-        let pool = sqlx::SqlitePool::connect(&url).await.expect("open the lab database");
-        let n = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("count");
-        pool.close().await;
-        n
+        self.fetch_one::<(i64,)>(sql).await.0
     }
 
-    /// Every row of a query, for assertions on what the bank stored (memos, audit events).
+    /// The one row a query returns.
+    pub async fn fetch_one<T>(&self, sql: &str) -> T
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+    {
+        let mut rows = self.fetch_all(sql).await;
+        assert_eq!(rows.len(), 1, "exactly one row from {sql}");
+        rows.remove(0)
+    }
+
+    /// Rows straight from the bank's database file (opened read-only).
     pub async fn fetch_all<T>(&self, sql: &str) -> Vec<T>
     where
         T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,

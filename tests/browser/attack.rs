@@ -1,0 +1,149 @@
+//! What a victim does on the attacker's pages, and how a test tells whether the attack landed.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chromiumoxide::page::Page;
+use clickjack_lab::lab::scenarios::Scenario;
+use clickjack_lab::lab::{self, AttackerOrigins, Browser, Delivery, Outcome, Victim};
+use clickjack_lab::origin::Origin;
+
+use crate::chromium::{self, Chromium};
+use crate::common::TestApp;
+use crate::frames::FrameView;
+
+/// Where a test's screenshots go: `docs/img/` when `LAB_DOCS=1` (the README's pictures come from
+/// these runs), else the build's scratch folder.
+pub fn shot_path(name: &str) -> PathBuf {
+    let dir = if std::env::var("LAB_DOCS").is_ok_and(|v| v == "1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/img")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-shots")
+    };
+    dir.join(format!("{name}.png"))
+}
+
+/// The outcome `lab::expect` predicts for this app, scenario, victim and browser.
+pub fn expected(app: &TestApp, scenario: &str, victim: Victim, browser: Browser) -> Outcome {
+    let scenario = Scenario::find(scenario).expect("a known scenario");
+    expected_for(app, scenario.delivery, victim, browser)
+}
+
+/// The same, for a delivery of the test's own (a variant of a scenario's page).
+pub fn expected_for(app: &TestApp, delivery: Delivery, victim: Victim, browser: Browser) -> Outcome {
+    let attacker = AttackerOrigins {
+        cross_site: Origin::parse(&app.attacker_url).unwrap(),
+        same_site: Origin::parse(&app.samesite_attacker_url).unwrap(),
+    };
+    lab::expect(delivery, victim, &app.settings, &attacker, browser)
+}
+
+/// Whether the victim's money moved to mallory: waits for it when `expect_move`, else gives a
+/// request that should not come two seconds to arrive anyway.
+pub async fn money_moved(app: &TestApp, expect_move: bool) -> bool {
+    let moved = async || app.balances().await["mallory"] != 1_000;
+    if expect_move {
+        let start = tokio::time::Instant::now();
+        while start.elapsed() < Duration::from_secs(10) {
+            if moved().await {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        false
+    } else {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        moved().await
+    }
+}
+
+/// Asserts the measured outcome is the predicted one, and returns the prediction.
+pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
+    let moved = money_moved(app, predicted.succeeds()).await;
+    assert_eq!(
+        moved,
+        predicted.succeeds(),
+        "the lab predicted {predicted:?}, but the money {} (balances {:?})",
+        if moved { "moved" } else { "did not move" },
+        app.balances().await
+    );
+}
+
+/// Waits until the attack page's frame has rendered something from the bank (or the browser's
+/// refusal), and returns what it shows.
+pub async fn framed_page(chrome: &Chromium, app: &TestApp, page: &Page) -> FrameView {
+    let mut rendered = None;
+    chromium::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
+        rendered =
+            chrome.iframes(page).await.into_iter().find(|f| {
+                f.ready == "complete" && (f.is_browser_error() || f.href.starts_with(&app.bank_url))
+            });
+        rendered.is_some()
+    })
+    .await;
+    rendered.expect("waited for it")
+}
+
+/// Reads, points and clicks the decoy `selector`, and checks the click went into the frame.
+pub async fn click_decoy(page: &Page, selector: &str) {
+    let decoy = chromium::centre_of(page, selector).await;
+    chromium::read_then_point(page, decoy).await;
+    chromium::click_at(page, decoy).await;
+    // Positive control: the click went into the frame, not to the decoy underneath it.
+    let js = format!("document.querySelector({selector:?}).getAttribute('data-clicks')");
+    let decoy_clicks = chromium::eval(page, &js).await;
+    assert!(decoy_clicks.is_null(), "the click reached {selector}, not the frame over it ({decoy_clicks})");
+}
+
+/// Ticks the page's Reveal switch and saves a screenshot.
+pub async fn reveal_and_shoot(page: &Page, name: &str) {
+    chromium::eval(page, "document.getElementById('reveal') && document.getElementById('reveal').click()")
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    chromium::screenshot(page, &shot_path(name)).await;
+}
+
+/// The overlay attacks (basic, multistep, frame busters, misconfigurations, same-site, cookie
+/// session): opens `url`, waits for the frame, clicks each decoy in turn. Returns what the frame
+/// showed before the first click.
+pub async fn overlay_attack(
+    chrome: &Chromium,
+    app: &TestApp,
+    url: &str,
+    decoys: &[&str],
+    shot: &str,
+) -> FrameView {
+    let page = chrome.open(url).await;
+    let first = framed_page(chrome, app, &page).await;
+    for (i, decoy) in decoys.iter().enumerate() {
+        if i > 0 && first.text.contains("Confirm transfer") {
+            // The next step: wait for the frame to show it (if the first click got through).
+            let next = async || chrome.iframes(&page).await.iter().any(|f| f.text.contains("Are you sure?"));
+            let start = tokio::time::Instant::now();
+            while start.elapsed() < Duration::from_secs(5) && !next().await {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        click_decoy(&page, decoy).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    reveal_and_shoot(&page, shot).await;
+    first
+}
+
+/// Signs alice in by password in a bank tab (setup a person would do; not part of any attack).
+pub async fn sign_in_by_password(chrome: &Chromium, app: &TestApp) {
+    let page = chrome.open(&app.url("/login")).await;
+    chromium::eval(
+        &page,
+        "document.querySelector('input[name=username]').value = 'alice'; \
+         document.querySelector('input[name=password]').value = 'alice-pass'; \
+         document.getElementById('sign-in').click();",
+    )
+    .await;
+    chromium::wait_for("alice's dashboard", Duration::from_secs(15), async || {
+        chromium::try_eval(&page, "document.getElementById('balance') ? 'yes' : 'no'").await
+            == Some("yes".into())
+    })
+    .await;
+}
