@@ -5,6 +5,7 @@
 //! reach the bank, is the page rendered in the attacker's frame, is the final request accepted)
 //! and asks each protection module whether it stops that step.
 
+pub mod matrix;
 pub mod scenarios;
 pub mod solves;
 
@@ -110,6 +111,9 @@ pub fn expect(
             block("LAB_MTLS=off".into(), "no certificate sign-in: the bank never asks for one");
         }
         Victim::Certificate => {} // mTLS never stops it: the certificate is presented everywhere.
+        Victim::CookieSession if settings.mtls == MtlsMode::Required => {
+            block("LAB_MTLS=required".into(), "no password sessions: the certificate is the sign-in");
+        }
         Victim::CookieSession => {
             if let Some(why) = p.samesite.withholds(delivery) {
                 block(format!("LAB_SAMESITE={}", p.samesite.as_str()), why);
@@ -168,4 +172,141 @@ pub fn expect(
         block("LAB_GESTURE_GUARD=on".into(), "the second click meets a button that is still disabled");
     }
     if blocks.is_empty() { Outcome::Succeeds } else { Outcome::Blocked(blocks) }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Settings {
+        let map: HashMap<&str, &str> = vars.iter().copied().collect();
+        Settings::from_lookup(|k| map.get(k).map(|v| (*v).to_owned())).unwrap()
+    }
+
+    fn attacker() -> AttackerOrigins {
+        AttackerOrigins {
+            cross_site: Origin::parse("http://127.0.0.1:8666").unwrap(),
+            same_site: Origin::https("localhost", 8667),
+        }
+    }
+
+    fn outcome(delivery: Delivery, victim: Victim, vars: &[(&str, &str)], browser: Browser) -> Outcome {
+        expect(delivery, victim, &settings(vars), &attacker(), browser)
+    }
+
+    const FRAMED: Delivery = Delivery::FramedClick { framer: Framer::CrossSite, sandboxed: false };
+    const OFF: (&str, &str) = ("LAB_PROTECTIONS", "off");
+    const CHROMIUM: Browser = Browser::CHROMIUM_DEFAULTS;
+
+    fn blocked_by(o: &Outcome) -> Vec<&str> {
+        o.blocks().iter().map(|b| b.by.as_str()).collect()
+    }
+
+    #[test]
+    fn clickjacking_a_certificate_is_stopped_only_by_framing_defences() {
+        assert!(outcome(FRAMED, Victim::Certificate, &[OFF], CHROMIUM).succeeds());
+        let defaults = outcome(FRAMED, Victim::Certificate, &[], CHROMIUM);
+        assert_eq!(blocked_by(&defaults), ["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]);
+        let request_checks =
+            [OFF, ("LAB_ORIGIN_CHECK", "on"), ("LAB_CSRF_TOKEN", "on"), ("LAB_SAMESITE", "strict")];
+        assert!(outcome(FRAMED, Victim::Certificate, &request_checks, CHROMIUM).succeeds());
+        assert!(
+            outcome(FRAMED, Victim::Certificate, &[OFF, ("LAB_GESTURE_GUARD", "on")], CHROMIUM).succeeds()
+        );
+    }
+
+    #[test]
+    fn csrf_is_stopped_by_request_checks_not_by_frame_headers() {
+        let csrf = Delivery::CrossSiteForm;
+        assert!(
+            outcome(
+                csrf,
+                Victim::Certificate,
+                &[OFF, ("LAB_FRAME", "deny"), ("LAB_FETCH_METADATA", "on")],
+                CHROMIUM
+            )
+            .succeeds()
+        );
+        assert_eq!(
+            blocked_by(&outcome(csrf, Victim::Certificate, &[OFF, ("LAB_ORIGIN_CHECK", "on")], CHROMIUM)),
+            ["LAB_ORIGIN_CHECK=on"]
+        );
+        assert_eq!(
+            blocked_by(&outcome(csrf, Victim::Certificate, &[OFF, ("LAB_CSRF_TOKEN", "on")], CHROMIUM)),
+            ["LAB_CSRF_TOKEN=on"]
+        );
+    }
+
+    #[test]
+    fn double_clickjacking_is_stopped_only_by_the_gesture_guard() {
+        let dc = Delivery::DoubleClick;
+        let framing = [
+            OFF,
+            ("LAB_FRAME", "deny"),
+            ("LAB_FETCH_METADATA", "on"),
+            ("LAB_ORIGIN_CHECK", "on"),
+            ("LAB_CSRF_TOKEN", "on"),
+        ];
+        assert!(outcome(dc, Victim::Certificate, &framing, CHROMIUM).succeeds());
+        assert_eq!(
+            blocked_by(&outcome(dc, Victim::Certificate, &[OFF, ("LAB_GESTURE_GUARD", "on")], CHROMIUM)),
+            ["LAB_GESTURE_GUARD=on"]
+        );
+    }
+
+    #[test]
+    fn a_sandboxed_frame_beats_the_classic_buster_but_not_the_hidden_one_nor_the_origin_check() {
+        let sandboxed = Delivery::FramedClick { framer: Framer::CrossSite, sandboxed: true };
+        assert!(
+            outcome(sandboxed, Victim::Certificate, &[OFF, ("LAB_FRAMEBUSTER", "classic")], CHROMIUM)
+                .succeeds()
+        );
+        assert!(
+            !outcome(FRAMED, Victim::Certificate, &[OFF, ("LAB_FRAMEBUSTER", "classic")], CHROMIUM)
+                .succeeds()
+        );
+        assert!(
+            !outcome(sandboxed, Victim::Certificate, &[OFF, ("LAB_FRAMEBUSTER", "hidden")], CHROMIUM)
+                .succeeds()
+        );
+        assert!(
+            !outcome(sandboxed, Victim::Certificate, &[OFF, ("LAB_ORIGIN_CHECK", "on")], CHROMIUM).succeeds()
+        );
+    }
+
+    #[test]
+    fn cookie_sessions_depend_on_samesite_the_framer_and_the_browser() {
+        let optional = ("LAB_MTLS", "optional");
+        let allowed = Browser { third_party_cookies: true };
+        let blocked = outcome(FRAMED, Victim::CookieSession, &[optional, OFF], CHROMIUM);
+        assert_eq!(blocked_by(&blocked), ["browser: third-party cookies blocked"]);
+        assert!(outcome(FRAMED, Victim::CookieSession, &[optional, OFF], allowed).succeeds());
+        assert!(
+            !outcome(FRAMED, Victim::CookieSession, &[optional, OFF, ("LAB_SAMESITE", "lax")], allowed)
+                .succeeds()
+        );
+        let sibling = Delivery::FramedClick { framer: Framer::SameSite, sandboxed: false };
+        assert!(
+            outcome(sibling, Victim::CookieSession, &[optional, OFF, ("LAB_SAMESITE", "strict")], CHROMIUM)
+                .succeeds()
+        );
+        assert!(
+            !outcome(FRAMED, Victim::CookieSession, &[OFF], allowed).succeeds(),
+            "no sessions in required mode"
+        );
+    }
+
+    #[test]
+    fn misconfigured_frame_policies_block_nothing() {
+        for mode in ["meta", "allow-from", "report-only"] {
+            assert!(
+                outcome(FRAMED, Victim::Certificate, &[OFF, ("LAB_FRAME", mode)], CHROMIUM).succeeds(),
+                "{mode}"
+            );
+        }
+        let listed = [OFF, ("LAB_FRAME", "allowlist"), ("LAB_FRAME_ANCESTORS", "http://127.0.0.1:8666")];
+        assert!(outcome(FRAMED, Victim::Certificate, &listed, CHROMIUM).succeeds());
+    }
 }
