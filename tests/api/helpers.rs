@@ -175,3 +175,101 @@ pub async fn balances(app: &TestApp) -> (i64, i64, i64) {
 
 /// The seeded balances: alice and bob 1000.00, mallory 10.00.
 pub const SEEDED: (i64, i64, i64) = (100_000, 100_000, 1_000);
+
+/// `GET /transfer/confirm` with these query fields and request headers (the `Sec-Fetch-*` a
+/// browser would send for a top-level page, a frame, a popup...), without judging the answer.
+pub async fn get_confirm_with(
+    app: &TestApp,
+    client: &Client,
+    query: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> Response {
+    let query = Form::new(query).encode();
+    let mut request = client.get(app.url(&format!("/transfer/confirm?{query}")));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("GET /transfer/confirm")
+}
+
+/// POSTs a form from the bank's own origin, with these extra request headers.
+pub async fn submit_with(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    form: &Form,
+    headers: &[(&str, &str)],
+) -> Response {
+    let mut request = client.post(app.url(path)).header("Origin", &app.bank_url).form_body(form);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap_or_else(|e| panic!("POST {path}: {e:?}"))
+}
+
+/// Every hidden field of the first form on `page` that posts to `action`, unescaped, in order.
+pub fn hidden_fields(page: &str, action: &str) -> Form {
+    let marker = format!("method=\"post\" action=\"{action}\"");
+    let start = page.find(&marker).unwrap_or_else(|| panic!("no form posting to {action}: {page}"));
+    let end = start + page[start..].find("</form>").expect("the form ends");
+    let mut form = Form::default();
+    for input in page[start..end].split("<input").skip(1) {
+        let input = &input[..input.find('>').expect("the input tag ends")];
+        if !input.contains("type=\"hidden\"") {
+            continue;
+        }
+        let attribute = |name: &str| {
+            let marker = format!("{name}=\"");
+            let start = input.find(&marker)? + marker.len();
+            Some(unescape(&input[start..start + input[start..].find('"')?]))
+        };
+        if let (Some(name), Some(value)) = (attribute("name"), attribute("value")) {
+            form = form.with(&name, &value);
+        }
+    }
+    form
+}
+
+/// The audit log as (method, path, decided_by, reason, status), oldest first.
+pub async fn audit_log(app: &TestApp) -> Vec<(String, String, String, String, i64)> {
+    app.fetch_all("SELECT method, path, decided_by, reason, status FROM audit_events ORDER BY id").await
+}
+
+/// The real binary with a clean `LAB_*` environment, its files in `dir`, ports 0, and these
+/// variables on top.
+pub fn lab_binary(dir: &std::path::Path, vars: &[(&str, &str)]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clickjack-lab"));
+    for var in clickjack_lab::config::VARS {
+        command.env_remove(var.name);
+    }
+    command
+        .env("LAB_CERTS_DIR", dir.join("certs"))
+        .env("LAB_DATABASE", dir.join("lab.sqlite"))
+        .env("LAB_BANK_PORT", "0")
+        .env("LAB_ATTACKER_PORT", "0")
+        .env("LAB_SAMESITE_ATTACKER_PORT", "0")
+        .env("RUST_LOG", "warn")
+        .envs(vars.iter().copied())
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// Runs the binary to completion; it must stop by itself within 20 s.
+pub fn run_binary(mut command: std::process::Command) -> std::process::Output {
+    use std::time::{Duration, Instant};
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn the lab");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().expect("wait for the lab").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the lab did not exit by itself");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("the lab's output")
+}
