@@ -11,7 +11,9 @@
 //! `same-origin`: a different site, or a sibling origin of the same site) is refused too, so the
 //! framed page is never even shown. It stops framed clickjacking with the frame headers off.
 //! Requests without `Sec-Fetch-*` headers (old browsers, curl, scripts) pass this check: it is
-//! defence in depth, never the only one.
+//! defence in depth, never the only one. `Sec-Fetch-Site` says only *that* another site framed the
+//! page, not *which*: with this rule on, even a partner listed in `LAB_FRAME_ANCESTORS` is refused.
+//! A bank that wants to be framed by partners must exempt those pages from the navigation rule.
 //!
 //! **Flag.** `LAB_FETCH_METADATA=on|off` (default `on`).
 

@@ -111,8 +111,10 @@ pub async fn csp_report(
     audit::note(
         &req,
         format!(
-            "CSP report (report-only: nothing was blocked): {} was violated by {} inside {}",
+            "CSP report (report-only: nothing was blocked): the browser says {} (policy \"{}\") was violated \
+             on {} (blocked URI: {})",
             field("violated-directive"),
+            field("original-policy"),
             field("document-uri"),
             field("blocked-uri"),
         ),
