@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chromiumoxide::page::Page;
-use clickjack_lab::lab::scenarios::Scenario;
+use clickjack_lab::lab::matrix::{self, Measured};
+use clickjack_lab::lab::scenarios::{SCENARIOS, Scenario};
 use clickjack_lab::lab::{self, AttackerOrigins, Browser, Delivery, Outcome, Victim};
 use clickjack_lab::origin::Origin;
 
@@ -15,12 +16,12 @@ use crate::frames::FrameView;
 /// Where a test's screenshots go: `docs/img/` when `LAB_DOCS=1` (the README's pictures come from
 /// these runs), else the build's scratch folder.
 pub fn shot_path(name: &str) -> PathBuf {
-    let dir = if std::env::var("LAB_DOCS").is_ok_and(|v| v == "1") {
+    let dir = if documenting() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/img")
     } else {
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("browser-shots")
     };
-    dir.join(format!("{name}.png"))
+    dir.join(format!("{name}.jpg"))
 }
 
 /// The outcome `lab::expect` predicts for this app, scenario, victim and browser.
@@ -57,7 +58,18 @@ pub async fn money_moved(app: &TestApp, expect_move: bool) -> bool {
     }
 }
 
-/// Asserts the measured outcome is the predicted one, and returns the prediction.
+/// Notes which attack (by its page's URL) a test is running, for the record of measurements.
+pub fn note_attack(app: &TestApp, chrome: &Chromium, url: &str, shot: &str) {
+    let path = url.split("://").nth(1).and_then(|rest| rest.find('/').map(|i| &rest[i..])).unwrap_or("");
+    let path = path.split('?').next().unwrap_or(path);
+    if let Some(scenario) = SCENARIOS.iter().find(|s| s.page == path) {
+        *app.last_attack.lock().unwrap() =
+            Some((scenario.id.into(), shot.into(), chrome.third_party_cookies));
+    }
+}
+
+/// Asserts the measured outcome is the predicted one. With `LAB_DOCS=1`, the measurement is
+/// appended to `docs/measured.tsv`, from which the README's matrix is generated.
 pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     let moved = money_moved(app, predicted.succeeds()).await;
     assert_eq!(
@@ -67,6 +79,21 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
         if moved { "moved" } else { "did not move" },
         app.balances().await
     );
+    let last = app.last_attack.lock().unwrap().clone();
+    if let (true, Some((scenario, shot, third_party_cookies))) = (documenting(), last) {
+        let vars: Vec<(&str, &str)> = app.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let line =
+            Measured { scenario, vars: matrix::key(&vars), third_party_cookies, moved, screenshot: shot }
+                .to_line();
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/measured.tsv");
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap();
+        std::io::Write::write_all(&mut file, format!("{line}\n").as_bytes()).unwrap();
+    }
+}
+
+/// `LAB_DOCS=1`: this run writes the documentation's screenshots and measurements.
+fn documenting() -> bool {
+    std::env::var("LAB_DOCS").is_ok_and(|v| v == "1")
 }
 
 /// Waits until the attack page's frame has rendered something from the bank (or the browser's
@@ -113,6 +140,7 @@ pub async fn overlay_attack(
     decoys: &[&str],
     shot: &str,
 ) -> FrameView {
+    note_attack(app, chrome, url, shot);
     let page = chrome.open(url).await;
     let first = framed_page(chrome, app, &page).await;
     for (i, decoy) in decoys.iter().enumerate() {

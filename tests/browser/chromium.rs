@@ -28,6 +28,8 @@ pub const HEIGHT: u32 = 900;
 
 pub struct Chromium {
     browser: Browser,
+    /// Whether this profile allows third-party cookies.
+    pub third_party_cookies: bool,
     events: JoinHandle<()>,
     _profile: TempDir,
     _turn: SemaphorePermit<'static>,
@@ -146,7 +148,8 @@ impl Chromium {
         let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
         // Drive the CDP connection; unknown messages from a newer Chromium are not our concern.
         let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Self { browser, events, _profile: profile, _turn: turn }
+        let third_party_cookies = profile_settings.third_party_cookies;
+        Self { browser, third_party_cookies, events, _profile: profile, _turn: turn }
     }
 
     pub async fn open(&self, url: &str) -> Page {
@@ -231,17 +234,22 @@ pub async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() 
     panic!("timed out after {limit:?} waiting for {what}");
 }
 
-/// Saves a PNG of the page (for the docs and for a person debugging a failure).
+/// Saves a JPEG of the top of the page, where the attack happens (for the docs, and for a person
+/// debugging a failure).
 pub async fn screenshot(page: &Page, path: &Path) {
+    use chromiumoxide::cdp::browser_protocol::page::{CaptureScreenshotFormat, Viewport};
     use chromiumoxide::page::ScreenshotParams;
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).unwrap();
     }
-    let png = timeout(Duration::from_secs(10), page.screenshot(ScreenshotParams::builder().build()))
+    let top = Viewport { x: 0.0, y: 0.0, width: f64::from(WIDTH), height: 560.0, scale: 1.0 };
+    let params =
+        ScreenshotParams::builder().format(CaptureScreenshotFormat::Jpeg).quality(70).clip(top).build();
+    let jpeg = timeout(Duration::from_secs(10), page.screenshot(params))
         .await
         .expect("screenshot in time")
         .expect("screenshot");
-    std::fs::write(path, png).unwrap();
+    std::fs::write(path, jpeg).unwrap();
 }
 
 impl Chromium {

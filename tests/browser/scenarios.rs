@@ -8,7 +8,9 @@ use chromiumoxide::types::ClickOptions;
 use clickjack_lab::lab::{Browser, Delivery, Framer, Victim};
 use futures_util::StreamExt;
 
-use crate::attack::{assert_outcome, expected, expected_for, overlay_attack, shot_path, sign_in_by_password};
+use crate::attack::{
+    assert_outcome, expected, expected_for, note_attack, overlay_attack, shot_path, sign_in_by_password,
+};
 use crate::chromium::{self, Chromium, Profile};
 use crate::common::{TestApp, spawn_app};
 use crate::frames::FrameView;
@@ -126,7 +128,9 @@ async fn framebuster_page_everything_off_and_defaults() {
 /// Alice opens the CSRF page and waits for it to submit its form.
 async fn csrf(app: &TestApp, shot: &str) -> String {
     let chrome = Chromium::launch(app, Profile::with_certificate("alice")).await;
-    let page = chrome.open(&format!("{}/csrf.html?wait=1", app.attacker_url)).await;
+    let url = format!("{}/csrf.html?wait=1", app.attacker_url);
+    note_attack(app, &chrome, &url, shot);
+    let page = chrome.open(&url).await;
     let mut landed = String::new();
     chromium::wait_for("the forged form to land on the bank", Duration::from_secs(20), async || {
         let js = "location.origin + ' ' + document.readyState + ' ' + document.body.innerText";
@@ -203,7 +207,9 @@ async fn csrf_defaults_stop_it_and_frame_headers_are_irrelevant() {
 /// popup navigated to the bank in between.
 async fn double_click(app: &TestApp, shot: &str) {
     let chrome = Chromium::launch(app, Profile::with_certificate("alice")).await;
-    let page = chrome.open(&format!("{}/doubleclick.html", app.attacker_url)).await;
+    let url = format!("{}/doubleclick.html", app.attacker_url);
+    note_attack(app, &chrome, &url, shot);
+    let page = chrome.open(&url).await;
     let start = chromium::centre_of(&page, "#start").await;
     chromium::read_then_point(&page, start).await;
     chromium::click_at(&page, start).await;

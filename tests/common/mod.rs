@@ -15,8 +15,12 @@ use reqwest::{Certificate, Client, Identity, redirect};
 use tempfile::TempDir;
 
 pub struct TestApp {
-    /// The settings the lab runs with.
+    /// The settings the lab runs with, and the variables the test set to get them.
     pub settings: Settings,
+    pub vars: Vec<(String, String)>,
+    /// The attack a browser test last ran against this lab: (scenario, screenshot, third-party
+    /// cookies allowed), for the record of what was measured.
+    pub last_attack: std::sync::Mutex<Option<(String, String, bool)>>,
     pub bank_url: String,
     pub attacker_url: String,
     /// The attacker over HTTPS on another port of localhost: the bank's own site.
@@ -47,6 +51,8 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings.clone()).await.expect("the lab starts");
     let test_app = TestApp {
         settings,
+        vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        last_attack: std::sync::Mutex::new(None),
         bank_url: app.bank_url(),
         attacker_url: app.attacker_url(),
         samesite_attacker_url: app.samesite_attacker_url(),
