@@ -3,52 +3,18 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Stdio};
+use std::time::Duration;
 
 use clickjack_lab::config::VARS;
 use tempfile::TempDir;
 
-const BIN: &str = env!("CARGO_BIN_EXE_clickjack-lab");
-
-/// The binary with a clean `LAB_*` environment, its files in `dir`, and these variables.
-fn lab(dir: &Path, vars: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(BIN);
-    for var in VARS {
-        command.env_remove(var.name);
-    }
-    command
-        .env("LAB_CERTS_DIR", dir.join("certs"))
-        .env("LAB_DATABASE", dir.join("lab.sqlite"))
-        .env("LAB_BANK_PORT", "0")
-        .env("LAB_ATTACKER_PORT", "0")
-        .env("LAB_SAMESITE_ATTACKER_PORT", "0")
-        .env("RUST_LOG", "warn")
-        .envs(vars.iter().copied())
-        .stdin(Stdio::null());
-    command
-}
-
-/// Runs the binary, which must stop by itself within a few seconds.
-fn run(dir: &Path, vars: &[(&str, &str)]) -> Output {
-    let mut child =
-        lab(dir, vars).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn the lab");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().expect("wait for the lab").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the lab did not exit with {vars:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("the lab's output")
-}
+use crate::helpers::{lab_binary, run_binary};
 
 /// Runs the binary with a bad flag: non-zero exit, every expected phrase in stderr, no files.
 fn assert_refused(vars: &[(&str, &str)], expected: &[&str]) {
     let dir = TempDir::new().unwrap();
-    let output = run(dir.path(), vars);
+    let output = run_binary(lab_binary(dir.path(), vars));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "{vars:?} must not start: {stderr}");
     assert_eq!(output.status.code(), Some(2), "{vars:?}: {stderr}");
@@ -121,7 +87,7 @@ fn the_same_environment_with_good_values_starts_the_lab() {
     let dir = TempDir::new().unwrap();
     let vars =
         [("LAB_FRAME", "allowlist"), ("LAB_FRAME_ANCESTORS", "https://partner.test"), ("LAB_MTLS", "off")];
-    let child = lab(dir.path(), &vars).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let child = lab_binary(dir.path(), &vars).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
     let mut running = Running(child);
 
     // Act: read the banner (on a thread, so a lab that never prints cannot hang the test).
@@ -155,7 +121,7 @@ fn help_lists_every_lab_variable_the_code_reads() {
 
     // Act
     let dir = TempDir::new().unwrap();
-    let help = lab(dir.path(), &[]).arg("--help").output().unwrap();
+    let help = lab_binary(dir.path(), &[]).arg("--help").output().unwrap();
 
     // Assert
     assert!(help.status.success());
