@@ -45,7 +45,10 @@ async fn run(command: Command) -> Result<(), String> {
         Command::Reset => {
             let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
             db::reset(&pool).await.map_err(|e| e.to_string())?;
-            println!("{}: restored the seeded users and balances", settings.database.display());
+            println!(
+                "{}: restored the seeded balances; cleared transfers (and the lab's badges) and the audit log",
+                settings.database.display()
+            );
             Ok(())
         }
         Command::Certs { new_ca } => {

@@ -3,6 +3,7 @@
 use sqlx::SqlitePool;
 
 use crate::config::Settings;
+use crate::lab::LabOrigins;
 use crate::origin::Origin;
 use crate::protections::origin_check::AllowedOrigins;
 
@@ -16,4 +17,15 @@ pub struct AppState {
     /// `https://localhost:<bound port>`: the same site as the bank, another origin.
     pub samesite_attacker_origin: Origin,
     pub allowed_origins: AllowedOrigins,
+}
+
+impl AppState {
+    /// The origins the lab's attacks come from, and the bank's.
+    pub fn lab_origins(&self) -> LabOrigins {
+        LabOrigins {
+            bank: self.bank_origin.clone(),
+            cross_site: self.attacker_origin.clone(),
+            same_site: self.samesite_attacker_origin.clone(),
+        }
+    }
 }

@@ -79,6 +79,11 @@ impl Settings {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
+    /// Parses settings from `NAME=value` pairs (tests and the lab's matrix; nothing global is touched).
+    pub fn from_pairs(vars: &[(&str, &str)]) -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| vars.iter().rev().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned()))
+    }
+
     /// Parses settings from any source of variables (tests pass a map; nothing global is touched).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let env = Env(&lookup);
@@ -252,13 +257,10 @@ impl Env<'_> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
     fn parse(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Settings::from_lookup(|name| map.get(name).cloned())
+        Settings::from_pairs(vars)
     }
 
     #[test]

@@ -2,13 +2,11 @@
 //! [`super::expect`], and marked where a browser test measured it in real Chromium (the
 //! measurements are recorded by `tests/browser` in `docs/measured.tsv`).
 
-use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::scenarios::SCENARIOS;
-use super::{AttackerOrigins, Browser, Victim, expect};
+use super::{Browser, LabOrigins, Victim, expect};
 use crate::config::Settings;
-use crate::origin::Origin;
 
 /// A column: a lab configuration, as the `LAB_*` variables that make it.
 pub struct Column {
@@ -79,17 +77,9 @@ pub fn key(vars: &[(&str, &str)]) -> String {
     pairs.join(" ")
 }
 
-fn settings(vars: &[(&str, &str)]) -> Settings {
-    let map: HashMap<&str, &str> = vars.iter().copied().collect();
-    Settings::from_lookup(|name| map.get(name).map(|v| (*v).to_owned())).expect("a matrix column is valid")
-}
-
 /// The README's matrix and the list of measurements, as Markdown.
 pub fn markdown(measured: &[Measured]) -> String {
-    let attacker = AttackerOrigins {
-        cross_site: Origin::parse("http://127.0.0.1:8666").expect("origin"),
-        same_site: Origin::https("localhost", 8667),
-    };
+    let origins = LabOrigins::defaults();
     let mut out = String::new();
     out.push_str("| attack (victim) |");
     for column in COLUMNS {
@@ -107,8 +97,8 @@ pub fn markdown(measured: &[Measured]) -> String {
             if victim == Victim::CookieSession {
                 vars.push(("LAB_MTLS", "optional"));
             }
-            let outcome =
-                expect(scenario.delivery, victim, &settings(&vars), &attacker, Browser::CHROMIUM_DEFAULTS);
+            let settings = Settings::from_pairs(&vars).expect("a matrix column is valid");
+            let outcome = expect(scenario.delivery, victim, &settings, &origins, Browser::CHROMIUM_DEFAULTS);
             let checked = measured.iter().any(|m| {
                 m.scenario == scenario.id
                     && m.vars == key(&vars)

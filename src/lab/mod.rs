@@ -1,17 +1,22 @@
 //! The lab: its scenarios, what each attack does on the way to the bank, and the outcome to expect
-//! under the current flags, computed from the protections' own rules (never a hand-kept table).
+//! under the current flags.
 //!
-//! [`expect`] walks an attack through the steps a browser takes (does the victim's identity
-//! reach the bank, is the page rendered in the attacker's frame, is the final request accepted)
-//! and asks each protection module whether it stops that step.
+//! [`expect`] walks an attack through the steps a browser takes: does the victim's identity reach
+//! the bank, does the page render usable where the attack needs it, is the final request accepted.
+//! For the server's own checks it builds the headers Chromium sends for that attack (measured, see
+//! `../shared/BROWSER.md`) and runs the protection modules' real rules on them
+//! (`origin_check::check`, `fetch_metadata::check_navigation` and `check_state_change`, the frame
+//! policy's `blocks`); what happens in the browser (cookies, scripts in a sandbox) is modelled here.
 
+pub mod board;
 pub mod matrix;
 pub mod scenarios;
 pub mod solves;
 
 use crate::config::{MtlsMode, Settings};
 use crate::origin::Origin;
-use crate::protections::SameSite;
+use crate::protections::origin_check::{self, AllowedOrigins};
+use crate::protections::{SameSite, fetch_metadata};
 
 /// Who is clicking: how the victim is signed in to the bank.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +66,7 @@ impl Browser {
 pub struct Block {
     /// The flag (or browser behaviour) responsible, as `LAB_X=value`.
     pub by: String,
-    pub why: &'static str,
+    pub why: String,
 }
 
 /// The outcome to expect.
@@ -71,6 +76,9 @@ pub enum Outcome {
     Succeeds,
     /// Nothing moves; every protection that would stop the attack, in the order it acts.
     Blocked(Vec<Block>),
+    /// The attack needs a victim this configuration cannot have (a password session with
+    /// `LAB_MTLS=required`).
+    NotApplicable(&'static str),
 }
 
 impl Outcome {
@@ -80,17 +88,89 @@ impl Outcome {
 
     pub fn blocks(&self) -> &[Block] {
         match self {
-            Self::Succeeds => &[],
             Self::Blocked(blocks) => blocks,
+            _ => &[],
+        }
+    }
+
+    pub fn not_applicable(&self) -> Option<&'static str> {
+        match self {
+            Self::NotApplicable(why) => Some(why),
+            _ => None,
         }
     }
 }
 
-/// The attacker's two origins, as the running lab serves them.
+/// The bank's and the attacker's origins, as the running lab serves them.
 #[derive(Debug, Clone)]
-pub struct AttackerOrigins {
+pub struct LabOrigins {
+    pub bank: Origin,
     pub cross_site: Origin,
     pub same_site: Origin,
+}
+
+impl LabOrigins {
+    /// The defaults: `https://localhost:8443`, `http://127.0.0.1:8666`, `https://localhost:8667`.
+    pub fn defaults() -> Self {
+        Self {
+            bank: Origin::https("localhost", 8443),
+            cross_site: Origin::parse("http://127.0.0.1:8666").expect("a loopback origin"),
+            same_site: Origin::https("localhost", 8667),
+        }
+    }
+
+    fn framer(&self, framer: Framer) -> &Origin {
+        match framer {
+            Framer::CrossSite => &self.cross_site,
+            Framer::SameSite => &self.same_site,
+        }
+    }
+}
+
+/// The headers Chromium sends for an attack (see `../shared/BROWSER.md`): those of the page load
+/// the attack starts with, if any, and those of the final POST.
+struct Traffic {
+    load: Option<(&'static str, &'static str)>,
+    post_origin: Option<String>,
+    post_dest: &'static str,
+}
+
+fn traffic(delivery: Delivery, origins: &LabOrigins) -> Traffic {
+    match delivery {
+        Delivery::FramedClick { framer, sandboxed } => Traffic {
+            load: Some(("iframe", if framer == Framer::CrossSite { "cross-site" } else { "same-site" })),
+            // A click in the framed page is a same-origin request; a sandboxed page's is opaque.
+            post_origin: Some(if sandboxed { "null".to_owned() } else { origins.bank.to_string() }),
+            post_dest: "iframe",
+        },
+        Delivery::CrossSiteForm => {
+            Traffic { load: None, post_origin: Some(origins.cross_site.to_string()), post_dest: "document" }
+        }
+        Delivery::DoubleClick => Traffic {
+            load: Some(("document", "cross-site")),
+            post_origin: Some(origins.bank.to_string()),
+            post_dest: "document",
+        },
+    }
+}
+
+/// Why the session cookie's SameSite keeps it away from `delivery`'s requests, if it does.
+fn samesite_withholds(samesite: SameSite, delivery: Delivery) -> Option<&'static str> {
+    let cross_site_frame = match delivery {
+        Delivery::FramedClick { framer: Framer::CrossSite, .. } => true,
+        // A sandboxed frame's own requests come from an opaque origin: cross-site.
+        Delivery::FramedClick { framer: Framer::SameSite, sandboxed } => sandboxed,
+        _ => false,
+    };
+    match (samesite, delivery) {
+        (SameSite::None, _) => None,
+        _ if cross_site_frame => Some("no Strict or Lax cookie goes into another site's frame"),
+        (_, Delivery::CrossSiteForm) => Some("no Strict or Lax cookie goes with another site's POST"),
+        (SameSite::Strict, Delivery::DoubleClick) => {
+            Some("no Strict cookie goes with a navigation started by another site")
+        }
+        _ => None,
+    }
 }
 
 /// What happens to `delivery` against a bank with `settings`, for `victim` in `browser`.
@@ -98,24 +178,26 @@ pub fn expect(
     delivery: Delivery,
     victim: Victim,
     settings: &Settings,
-    attacker: &AttackerOrigins,
+    origins: &LabOrigins,
     browser: Browser,
 ) -> Outcome {
     let p = &settings.protections;
     let mut blocks = Vec::new();
-    let mut block = |by: String, why: &'static str| blocks.push(Block { by, why });
+    let mut block = |by: String, why: &str| blocks.push(Block { by, why: why.to_owned() });
 
-    // 1. Is the victim signed in at all, as far as these requests go?
+    // 1. Does the victim's identity reach the bank with these requests?
     match victim {
         Victim::Certificate if settings.mtls == MtlsMode::Off => {
             block("LAB_MTLS=off".into(), "no certificate sign-in: the bank never asks for one");
         }
         Victim::Certificate => {} // mTLS never stops it: the certificate is presented everywhere.
         Victim::CookieSession if settings.mtls == MtlsMode::Required => {
-            block("LAB_MTLS=required".into(), "no password sessions: the certificate is the sign-in");
+            return Outcome::NotApplicable(
+                "there are no password sessions with LAB_MTLS=required: try it with LAB_MTLS=optional",
+            );
         }
         Victim::CookieSession => {
-            if let Some(why) = p.samesite.withholds(delivery) {
+            if let Some(why) = samesite_withholds(p.samesite, delivery) {
                 block(format!("LAB_SAMESITE={}", p.samesite.as_str()), why);
             }
             let framed_cross_site =
@@ -130,21 +212,12 @@ pub fn expect(
     }
 
     // 2. Does the bank's page render, usable, where the attack needs it?
+    let traffic = traffic(delivery, origins);
     if let Delivery::FramedClick { framer, sandboxed } = delivery {
-        let framer_origin = match framer {
-            Framer::CrossSite => &attacker.cross_site,
-            Framer::SameSite => &attacker.same_site,
-        };
-        if p.frame.blocks(framer_origin) {
+        if p.frame.blocks(origins.framer(framer)) {
             block(
                 format!("LAB_FRAME={}", p.frame.describe()),
                 "the browser refuses to render the bank in the frame",
-            );
-        }
-        if p.fetch_metadata {
-            block(
-                "LAB_FETCH_METADATA=on".into(),
-                "the framed page load and the framed POST both carry Sec-Fetch-Dest: iframe",
             );
         }
         if p.framebuster.stops(sandboxed) {
@@ -153,47 +226,51 @@ pub fn expect(
                 "the page blanks or hides itself inside the frame",
             );
         }
+        if p.gesture_guard && sandboxed {
+            block(
+                "LAB_GESTURE_GUARD=on".into(),
+                "the sandbox switches the guard's script off, so the confirm button never enables",
+            );
+        }
+    }
+    if p.fetch_metadata {
+        let (dest, site) = traffic.load.unzip();
+        let refused = fetch_metadata::check_navigation(dest, site)
+            .and_then(|()| fetch_metadata::check_state_change(Some(traffic.post_dest)).map(drop));
+        if let Err(why) = refused {
+            block("LAB_FETCH_METADATA=on".into(), &why);
+        }
     }
 
     // 3. Is the state-changing request itself accepted?
-    if p.origin_check && crate::protections::origin_check::stops(delivery) {
-        block(
-            "LAB_ORIGIN_CHECK=on".into(),
-            match delivery {
-                Delivery::CrossSiteForm => "the POST carries the attacker's Origin",
-                _ => "the POST from a sandboxed frame carries Origin: null",
-            },
-        );
+    if p.origin_check {
+        let mut allowed = p.allowed_origins.clone();
+        allowed.push(origins.bank.clone());
+        let verdict =
+            origin_check::check(traffic.post_origin.as_deref(), None, &AllowedOrigins::from_list(allowed));
+        if let Err(refusal) = verdict {
+            block("LAB_ORIGIN_CHECK=on".into(), &refusal.reason);
+        }
     }
-    if p.csrf_token && crate::protections::csrf::stops(delivery) {
-        block("LAB_CSRF_TOKEN=on".into(), "the forged form has no token");
+    if p.csrf_token && delivery == Delivery::CrossSiteForm {
+        block(
+            "LAB_CSRF_TOKEN=on".into(),
+            "the forged form has no token: the attacker cannot read the bank's pages",
+        );
     }
     if p.gesture_guard && delivery == Delivery::DoubleClick {
         block("LAB_GESTURE_GUARD=on".into(), "the second click meets a button that is still disabled");
     }
+
     if blocks.is_empty() { Outcome::Succeeds } else { Outcome::Blocked(blocks) }
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
 
-    fn settings(vars: &[(&str, &str)]) -> Settings {
-        let map: HashMap<&str, &str> = vars.iter().copied().collect();
-        Settings::from_lookup(|k| map.get(k).map(|v| (*v).to_owned())).unwrap()
-    }
-
-    fn attacker() -> AttackerOrigins {
-        AttackerOrigins {
-            cross_site: Origin::parse("http://127.0.0.1:8666").unwrap(),
-            same_site: Origin::https("localhost", 8667),
-        }
-    }
-
     fn outcome(delivery: Delivery, victim: Victim, vars: &[(&str, &str)], browser: Browser) -> Outcome {
-        expect(delivery, victim, &settings(vars), &attacker(), browser)
+        expect(delivery, victim, &Settings::from_pairs(vars).unwrap(), &LabOrigins::defaults(), browser)
     }
 
     const FRAMED: Delivery = Delivery::FramedClick { framer: Framer::CrossSite, sandboxed: false };
@@ -209,6 +286,7 @@ mod tests {
         assert!(outcome(FRAMED, Victim::Certificate, &[OFF], CHROMIUM).succeeds());
         let defaults = outcome(FRAMED, Victim::Certificate, &[], CHROMIUM);
         assert_eq!(blocked_by(&defaults), ["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]);
+        assert!(defaults.blocks()[1].why.contains("Sec-Fetch-Dest: iframe"), "the real rule's words");
         let request_checks =
             [OFF, ("LAB_ORIGIN_CHECK", "on"), ("LAB_CSRF_TOKEN", "on"), ("LAB_SAMESITE", "strict")];
         assert!(outcome(FRAMED, Victim::Certificate, &request_checks, CHROMIUM).succeeds());

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 use crate::audit::RequestFacts;
 use crate::clock;
+use crate::lab::Delivery;
+use crate::lab::scenarios::Scenario;
 use crate::protections::fetch_metadata;
 use crate::transfers::repo::Provenance;
 
@@ -96,12 +98,18 @@ pub async fn judge(pool: &SqlitePool, request_id: Uuid, claimed: Option<&str>) -
     .fetch_optional(pool)
     .await?;
     let Some(render) = render else {
-        return Ok(Provenance { detection: Some(Detection::Forged), scenario: claimed.map(str::to_owned) });
+        // A form claims its scenario; only the forged-form scenario can be claimed that way.
+        let scenario = claimed
+            .and_then(Scenario::find)
+            .filter(|s| s.delivery == Delivery::CrossSiteForm)
+            .map(|s| s.id.to_owned());
+        return Ok(Provenance { detection: Some(Detection::Forged), scenario });
     };
     let dest = render.sec_fetch_dest.as_deref();
     let site = render.sec_fetch_site.as_deref();
     let detection = match (dest, site) {
-        (Some(dest), Some(site)) if fetch_metadata::is_frame(dest) && site != "same-origin" => {
+        // The same rule Fetch Metadata enforces: a frame's page load started by another origin.
+        (Some(_), Some(_)) if fetch_metadata::check_navigation(dest, site).is_err() => {
             Some(Detection::Framed)
         }
         (Some("document"), Some("cross-site" | "same-site"))

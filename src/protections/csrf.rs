@@ -19,17 +19,10 @@ use uuid::Uuid;
 
 use crate::clock;
 use crate::crypto;
-use crate::lab::Delivery;
 
 /// Form field and header that carry the token.
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
-
-/// Whether the token check refuses the request an attack ends with: only a forged form lacks the
-/// token; a framed or real bank page carries its own.
-pub fn stops(delivery: Delivery) -> bool {
-    delivery == Delivery::CrossSiteForm
-}
 
 /// The identity a token is bound to.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -63,8 +63,15 @@ pub async fn refuse_framed_navigations(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
-    let on = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.settings.protections.fetch_metadata);
-    if on && matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().starts_with("/static/") {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        // Fail closed, as the guard does.
+        let error = AppError::internal("fetch metadata", "application state missing");
+        return Ok(req.error_response(error).map_into_right_body());
+    };
+    if state.settings.protections.fetch_metadata
+        && matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.path().starts_with("/static/")
+    {
         let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
         if let Err(reason) = check_navigation(header(DEST), header(SITE)) {
             return Ok(req.error_response(AppError::FetchMetadataRefused(reason)).map_into_right_body());

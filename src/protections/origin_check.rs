@@ -11,7 +11,6 @@
 //!
 //! **Flag.** `LAB_ORIGIN_CHECK=on|off` (default `on`), extra origins in `LAB_ALLOWED_ORIGINS`.
 
-use crate::lab::Delivery;
 use crate::origin::Origin;
 
 /// The origins whose state-changing requests the bank accepts.
@@ -27,6 +26,11 @@ impl AllowedOrigins {
         Self(origins)
     }
 
+    /// Exactly these origins.
+    pub fn from_list(origins: Vec<Origin>) -> Self {
+        Self(origins)
+    }
+
     pub fn contains(&self, origin: &Origin) -> bool {
         self.0.contains(origin)
     }
@@ -34,13 +38,6 @@ impl AllowedOrigins {
     fn describe(&self) -> String {
         self.0.iter().map(Origin::as_str).collect::<Vec<_>>().join(", ")
     }
-}
-
-/// Whether this rule refuses the request an attack ends with: a cross-site form carries the
-/// attacker's Origin, a sandboxed frame's form `Origin: null`; a click in a plain frame or on the
-/// real page carries the bank's own.
-pub fn stops(delivery: Delivery) -> bool {
-    matches!(delivery, Delivery::CrossSiteForm | Delivery::FramedClick { sandboxed: true, .. })
 }
 
 /// Why a request was refused: which header had which value.

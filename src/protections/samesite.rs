@@ -16,8 +16,6 @@
 
 use actix_web::cookie;
 
-use crate::lab::{Delivery, Framer};
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SameSite {
     Strict,
@@ -31,25 +29,6 @@ impl SameSite {
             Self::Strict => "strict",
             Self::Lax => "lax",
             Self::None => "none",
-        }
-    }
-
-    /// Why this attribute keeps the session cookie away from `delivery`'s requests, if it does.
-    pub fn withholds(self, delivery: Delivery) -> Option<&'static str> {
-        let cross_site_frame = match delivery {
-            Delivery::FramedClick { framer: Framer::CrossSite, .. } => true,
-            // A sandboxed frame's own requests come from an opaque origin: cross-site.
-            Delivery::FramedClick { framer: Framer::SameSite, sandboxed } => sandboxed,
-            _ => false,
-        };
-        match (self, delivery) {
-            (Self::None, _) => None,
-            _ if cross_site_frame => Some("no Strict or Lax cookie goes into another site's frame"),
-            (_, Delivery::CrossSiteForm) => Some("no Strict or Lax cookie goes with another site's POST"),
-            (Self::Strict, Delivery::DoubleClick) => {
-                Some("no Strict cookie goes with a navigation started by another site")
-            }
-            _ => None,
         }
     }
 
