@@ -61,7 +61,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
 /// the audit log, in one transaction. Users, sessions and certificates stay as they are.
 pub async fn reset(pool: &SqlitePool) -> Result<(), DbError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in ["audit_events", "renders", "transfers"] {
+    for table in ["audit_events", "first_steps", "renders", "transfers"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     for (name, _, cents) in SEED_USERS {
@@ -90,7 +90,16 @@ async fn seed(pool: &SqlitePool) -> Result<(), DbError> {
     .map_err(DbError::Seed)?;
 
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in ["audit_events", "renders", "transfers", "csrf_tokens", "sessions", "accounts", "users"] {
+    for table in [
+        "audit_events",
+        "first_steps",
+        "renders",
+        "transfers",
+        "csrf_tokens",
+        "sessions",
+        "accounts",
+        "users",
+    ] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let now = clock::now_ms();

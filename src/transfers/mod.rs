@@ -4,6 +4,7 @@
 //! need the database (the recipient exists, the balance covers the amount) are in [`repo`].
 
 pub mod repo;
+pub mod steps;
 
 use crate::accounts::{Username, UsernameError};
 use crate::money::{Money, MoneyError};

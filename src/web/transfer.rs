@@ -17,7 +17,7 @@ use crate::money::Money;
 use crate::protections::gesture_guard;
 use crate::state::AppState;
 use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
-use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError};
+use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError, steps};
 
 /// The fields of a transfer, as the form and the confirmation link carry them (`scenario`: the
 /// lab's attack pages tag their links, for the solved badges).
@@ -142,7 +142,8 @@ pub async fn execute(
         )
     })?;
     let threshold = state.settings.confirm_above;
-    if draft.amount > threshold && form.step != "final" {
+    let claims_final = form.step == "final";
+    if steps::ask_again(&state.pool, me.user.id, request_id, draft.amount, threshold, claims_final).await? {
         audit::note(
             &req,
             format!("{} is above LAB_CONFIRM_ABOVE ({threshold}): asked to confirm again", draft.amount),

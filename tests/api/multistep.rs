@@ -220,3 +220,39 @@ async fn no_framebuster_by_default_even_with_the_protections_on() {
         assert!(page.contains(&format!("<span class=\"flag on\">{flag}</span>")), "{flag}: {page}");
     }
 }
+
+#[tokio::test]
+async fn a_form_that_claims_to_be_the_second_step_cannot_skip_the_first() {
+    // Arrange: a confirmation form with step=final added, submitted without the first step.
+    let app = spawn_app(&[]).await;
+    let client = app.client_as("alice");
+    let confirmation = confirm(&app, &client, "bob", "600.00", "skip").await;
+    let skipping = confirmation.form.clone().with("step", "final");
+
+    // Act
+    let (status, page) = read(submit(&app, &client, "/transfer", &skipping).await).await;
+
+    // Assert: the bank asks, as for any first confirmation; only the second POST executes.
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<h1>Are you sure?</h1>"), "{page}");
+    assert_eq!(balances(&app).await, SEEDED);
+    let response = submit(&app, &client, "/transfer", &hidden_fields(&page, "/transfer")).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(balances(&app).await, moved(60_000));
+}
+
+#[tokio::test]
+async fn resubmitting_the_first_form_asks_again_instead_of_executing() {
+    let app = spawn_app(&[]).await;
+    let (client, confirmation, status, _) = first_step(&app, "600.00").await;
+    assert_eq!(status, 200);
+
+    let (status, page) = read(submit(&app, &client, "/transfer", &confirmation.form).await).await;
+
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<h1>Are you sure?</h1>"),
+        "a double click on the first button is not a second step"
+    );
+    assert_eq!(balances(&app).await, SEEDED);
+}
