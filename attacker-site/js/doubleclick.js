@@ -6,6 +6,8 @@
   start.addEventListener("click", function () {
     var features = "popup,width=" + window.innerWidth + ",height=" + window.innerHeight +
       ",left=" + window.screenX + ",top=" + window.screenY;
-    window.open("/doubleclick-popup.html", "captcha", features);
+    var reveal = document.getElementById("reveal");
+    var url = "/doubleclick-popup.html" + (reveal && reveal.checked ? "?reveal=1" : "");
+    window.open(url, "captcha", features);
   });
 })();
