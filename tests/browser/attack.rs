@@ -6,7 +6,7 @@ use std::time::Duration;
 use chromiumoxide::page::Page;
 use clickjack_lab::lab::matrix::{self, Measured};
 use clickjack_lab::lab::scenarios::{SCENARIOS, Scenario};
-use clickjack_lab::lab::{self, AttackerOrigins, Browser, Delivery, Outcome, Victim};
+use clickjack_lab::lab::{self, Browser, Delivery, LabOrigins, Outcome, Victim};
 use clickjack_lab::origin::Origin;
 
 use crate::chromium::{self, Chromium};
@@ -32,11 +32,12 @@ pub fn expected(app: &TestApp, scenario: &str, victim: Victim, browser: Browser)
 
 /// The same, for a delivery of the test's own (a variant of a scenario's page).
 pub fn expected_for(app: &TestApp, delivery: Delivery, victim: Victim, browser: Browser) -> Outcome {
-    let attacker = AttackerOrigins {
+    let origins = LabOrigins {
+        bank: Origin::parse(&app.bank_url).unwrap(),
         cross_site: Origin::parse(&app.attacker_url).unwrap(),
         same_site: Origin::parse(&app.samesite_attacker_url).unwrap(),
     };
-    lab::expect(delivery, victim, &app.settings, &attacker, browser)
+    lab::expect(delivery, victim, &app.settings, &origins, browser)
 }
 
 /// Whether the victim's money moved to mallory: waits for it when `expect_move`, else gives a
@@ -81,7 +82,14 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     );
     let last = app.last_attack.lock().unwrap().clone();
     if let (true, Some((scenario, shot, third_party_cookies))) = (documenting(), last) {
-        let vars: Vec<(&str, &str)> = app.vars.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        // A port the test chose (to name the attacker in an allowlist) would change every run.
+        let port = app.attacker_url.rsplit(':').next().unwrap_or_default().to_owned();
+        let named: Vec<(String, String)> = app
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), if port.len() > 1 { v.replace(&port, "<port>") } else { v.clone() }))
+            .collect();
+        let vars: Vec<(&str, &str)> = named.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let line =
             Measured { scenario, vars: matrix::key(&vars), third_party_cookies, moved, screenshot: shot }
                 .to_line();

@@ -159,6 +159,11 @@ impl Chromium {
             .expect("page opens")
     }
 
+    /// The browser's DevTools address (for a connection of a test's own).
+    pub fn websocket(&self) -> &str {
+        self.browser.websocket_address()
+    }
+
     /// Every open page (tabs and popups).
     pub async fn pages(&self) -> Vec<Page> {
         timeout(Duration::from_secs(10), self.browser.pages()).await.expect("pages in time").expect("pages")
