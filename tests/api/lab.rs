@@ -234,7 +234,10 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
     let expected_blocks: [(&str, &[&str]); 6] = [
         ("basic", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         ("multistep", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
-        ("framebuster", &["LAB_FRAME=deny", "LAB_GESTURE_GUARD=on", "LAB_FETCH_METADATA=on", "LAB_ORIGIN_CHECK=on"]),
+        (
+            "framebuster",
+            &["LAB_FRAME=deny", "LAB_GESTURE_GUARD=on", "LAB_FETCH_METADATA=on", "LAB_ORIGIN_CHECK=on"],
+        ),
         ("csrf", &["LAB_ORIGIN_CHECK=on", "LAB_CSRF_TOKEN=on"]),
         ("doubleclick", &["LAB_GESTURE_GUARD=on"]),
         ("misconfig", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
