@@ -11,6 +11,19 @@
   }
   form.action = bank + "/transfer";
   form.elements.request_id.value = window.crypto.randomUUID();
+  // Reveal: show what the hidden form will send, and where.
+  var reveal = document.getElementById("reveal");
+  var fields = document.getElementById("forged-fields");
+  var show = function () {
+    var lines = ["POST " + form.action];
+    Array.prototype.forEach.call(form.elements, function (input) {
+      lines.push(input.name + "=" + input.value);
+    });
+    lines.push("(no csrf_token: this site cannot read the bank's pages to copy one)");
+    fields.textContent = lines.join("\n");
+    fields.hidden = !reveal.checked;
+  };
+  reveal.addEventListener("change", show);
   var left = Number(new URLSearchParams(window.location.search).get("wait") || "5");
   var timer = null;
   var tick = function () {
