@@ -72,7 +72,7 @@ async fn misconfig_an_allowlist_that_lists_the_attacker() {
 }
 
 #[tokio::test]
-async fn misconfig_page_everything_off_and_defaults() {
+async fn misconfig_page_everything_off_defaults_and_real_frame_headers() {
     if !chromium::available() {
         return;
     }
@@ -82,6 +82,12 @@ async fn misconfig_page_everything_off_and_defaults() {
 
     let app = spawn_app(&[]).await;
     let frame = overlay_as_alice(&app, "/misconfig.html", &["#decoy"], "misconfig-defaults").await;
+    assert!(frame.is_browser_error(), "{frame:?}");
+    assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, CHROMIUM)).await;
+
+    // The real thing, alone: frame headers sent as headers.
+    let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
+    let frame = overlay_as_alice(&app, "/misconfig.html", &["#decoy"], "misconfig-frame-deny-alone").await;
     assert!(frame.is_browser_error(), "{frame:?}");
     assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, CHROMIUM)).await;
 }
