@@ -131,10 +131,6 @@ impl Application {
         self.ports.attacker
     }
 
-    pub fn samesite_attacker_port(&self) -> u16 {
-        self.ports.samesite_attacker
-    }
-
     pub fn bank_url(&self) -> String {
         self.origins.bank.to_string()
     }

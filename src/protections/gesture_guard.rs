@@ -21,5 +21,15 @@
 
 /// How long the page must have been visible before a gesture counts.
 pub const DELAY_MS: u32 = 1000;
-/// The script that enables the buttons.
-pub const SCRIPT: &str = "/static/js/gesture-guard.js";
+
+/// What a page needs to guard its confirm buttons: the script, and the delay it is told.
+#[derive(Debug, Clone, Copy)]
+pub struct GestureGuard {
+    pub script: &'static str,
+    pub delay_ms: u32,
+}
+
+/// The guard when `LAB_GESTURE_GUARD=on`.
+pub fn when(on: bool) -> Option<GestureGuard> {
+    on.then_some(GestureGuard { script: "/static/js/gesture-guard.js", delay_ms: DELAY_MS })
+}

@@ -3,6 +3,7 @@
 
 use crate::error::Result;
 use crate::identity::Visitor;
+use crate::protections::gesture_guard::{self, GestureGuard};
 use crate::protections::{Setting, csrf};
 use crate::state::AppState;
 use crate::tls::peer::PeerCert;
@@ -23,7 +24,7 @@ pub struct Layout {
     /// `LAB_FRAMEBUSTER`: the stylesheet and script to include.
     pub framebuster: Option<(&'static str, &'static str)>,
     /// `LAB_GESTURE_GUARD`: confirm buttons start disabled, and the guard script is included.
-    pub gesture_guard: bool,
+    pub gesture_guard: Option<GestureGuard>,
 }
 
 impl Layout {
@@ -50,7 +51,7 @@ impl Layout {
             csrf_token: None,
             meta_policy: state.settings.protections.frame.meta_policy(),
             framebuster: state.settings.protections.framebuster.assets(),
-            gesture_guard: state.settings.protections.gesture_guard,
+            gesture_guard: gesture_guard::when(state.settings.protections.gesture_guard),
         }
     }
 }

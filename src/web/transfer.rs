@@ -14,7 +14,6 @@ use crate::identity::SignedIn;
 use crate::lab::scenarios::Scenario;
 use crate::lab::solves;
 use crate::money::Money;
-use crate::protections::gesture_guard;
 use crate::state::AppState;
 use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
 use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError, steps};
@@ -62,7 +61,6 @@ struct ConfirmPage {
     request_id: Uuid,
     scenario: &'static str,
     signed_in_by: &'static str,
-    gesture_delay: u32,
 }
 
 /// The second step of a large transfer.
@@ -74,7 +72,6 @@ struct FinalPage {
     request_id: Uuid,
     scenario: &'static str,
     threshold: Money,
-    gesture_delay: u32,
 }
 
 #[derive(Template)]
@@ -122,7 +119,6 @@ pub async fn confirm(
         request_id,
         scenario: scenario.unwrap_or_default(),
         signed_in_by: me.by.as_str(),
-        gesture_delay: gesture_guard::DELAY_MS,
     };
     super::render(StatusCode::OK, &page)
 }
@@ -154,7 +150,6 @@ pub async fn execute(
             request_id,
             scenario: scenario_tag(&form.scenario).unwrap_or_default(),
             threshold,
-            gesture_delay: gesture_guard::DELAY_MS,
         };
         return super::render(StatusCode::OK, &page);
     }
