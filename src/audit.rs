@@ -2,7 +2,9 @@
 //!
 //! The audit page is how a trainee sees the bank's side of an attack: which headers arrived
 //! (Origin, Referer, Sec-Fetch-*), which identity (certificate CN and fingerprint, user), and
-//! which protection decided, and why.
+//! which protection decided, and why. Identity decisions are recorded too: client certificates
+//! refused in the TLS handshake (with rustls's reason), certificates not bound to their user,
+//! and certificate headers from a proxy that was not trusted or whose certificate failed.
 
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage, HttpRequest};
@@ -11,6 +13,8 @@ use uuid::Uuid;
 
 use crate::clock;
 use crate::identity::Visitor;
+use crate::tls::peer::PeerCert;
+use crate::tls::verifier::Refusal;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -99,6 +103,40 @@ impl AuditEvent {
             checks: checks.join("\n"),
             status: i64::from(verdict.status),
         }
+    }
+
+    /// An identity decision taken outside the guard (which records state-changing requests).
+    pub fn identity(
+        facts: RequestFacts,
+        username: Option<String>,
+        cert: Option<&PeerCert>,
+        decided_by: &str,
+        reason: String,
+        status: u16,
+    ) -> Self {
+        Self {
+            at: clock::now_ms(),
+            username,
+            cert_cn: cert.and_then(|c| c.common_name.clone()),
+            cert_fingerprint: cert.map(|c| c.fingerprint.clone()),
+            request: facts,
+            decision: "refused".to_owned(),
+            decided_by: decided_by.to_owned(),
+            reason,
+            checks: String::new(),
+            status: i64::from(status),
+        }
+    }
+
+    /// A client certificate refused during the TLS handshake: no request was ever read.
+    pub fn handshake(refusal: &Refusal) -> Self {
+        let facts = RequestFacts {
+            method: "TLS".to_owned(),
+            path: "(handshake)".to_owned(),
+            ..RequestFacts::default()
+        };
+        let cert = refusal.cert.as_ref().map(PeerCert::from_info);
+        Self::identity(facts, None, cert.as_ref(), "mtls-handshake", refusal.reason.clone(), 0)
     }
 
     pub fn when(&self) -> String {

@@ -15,6 +15,13 @@ pub fn text(app: &Application) -> String {
     let _ = writeln!(out, "\nclickjack-lab is running\n");
     let transport = if settings.mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
     let _ = writeln!(out, "  Bank ({transport:>10})  {}", app.bank_url());
+    if let Some(upstream) = app.upstream_url() {
+        let _ = writeln!(
+            out,
+            "    (served by your TLS proxy; the bank itself listens on {upstream}, plain HTTP.\n     \
+             An nginx configuration for it: clickjack-lab nginx-config)"
+        );
+    }
     let _ = writeln!(out, "  Attacker site      {}", app.attacker_url());
     let _ = writeln!(out, "  Same-site attacker {}", app.samesite_attacker_url());
     let _ = writeln!(out, "  The lab            {}/lab\n", app.bank_url());
@@ -22,8 +29,24 @@ pub fn text(app: &Application) -> String {
         MtlsMode::Required => "your client certificate is your sign-in",
         MtlsMode::Optional => "a client certificate signs you in; without one, password sign-in",
         MtlsMode::Off => "no client certificates; password sign-in and a session cookie",
+        MtlsMode::Proxy => "the proxy verifies your certificate and forwards it in a header",
     };
     let _ = writeln!(out, "  Identity     LAB_MTLS={}: {identity}", settings.mtls.as_str());
+    if settings.mtls.certificate_signs_in() {
+        let _ = writeln!(
+            out,
+            "  Certificates LAB_CERT_BINDING={}; revocations in {certs}/crl.pem (clickjack-lab certs revoke)",
+            settings.cert_binding.as_str()
+        );
+    }
+    if settings.mtls == MtlsMode::Proxy {
+        let _ = writeln!(
+            out,
+            "  Proxy header {} honoured from LAB_TRUSTED_PROXIES={}",
+            settings.client_cert_header,
+            settings.trusted_proxies.describe()
+        );
+    }
     let summary = settings.protections.summary();
     let flags: Vec<String> = summary.iter().map(|s| format!("{}={}", s.flag, s.value)).collect();
     let _ = writeln!(out, "  Protections  {}", flags.join("  "));

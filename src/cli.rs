@@ -1,5 +1,8 @@
-//! The command line: `clickjack-lab` serves the lab; `reset` and `certs` maintain it.
+//! The command line: `clickjack-lab` serves the lab; `reset`, `certs` and `nginx-config`
+//! maintain it (their work is done in [`crate::commands`]).
 //! Settings come from `LAB_*` environment variables, listed with their defaults by `--help`.
+
+use std::path::PathBuf;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
@@ -22,12 +25,43 @@ pub enum Command {
     Serve,
     /// Restore the seeded database: users, balances; clears transfers, sessions and the audit log.
     Reset,
-    /// Reissue the server and user certificates from the lab CA.
+    /// The lab PKI. Without a subcommand: reissue the server's and seeded users' certificates.
     Certs {
         /// Also replace the CA (every browser must then trust the new ca.crt and re-import its .p12).
         #[arg(long)]
         new_ca: bool,
+        #[command(subcommand)]
+        action: Option<CertsCommand>,
     },
+    /// Write an nginx configuration that terminates mutual TLS in front of the bank (LAB_MTLS=proxy).
+    NginxConfig {
+        /// Folder for the configuration, nginx's pid file, logs and temporary files.
+        #[arg(long, default_value = "data/nginx")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertsCommand {
+    /// Issue another certificate for a user (a new device): replaces certs/<user>.crt, .key and .p12.
+    Issue {
+        user: String,
+        /// Bind it to the user's account at once (else `certs bind` does, before it can sign in).
+        #[arg(long)]
+        bind: bool,
+    },
+    /// Bind a certificate to the account its CN names (needed with LAB_CERT_BINDING=fingerprint).
+    Bind {
+        user: String,
+        /// The certificate (PEM) [default: certs/<user>.crt].
+        #[arg(long)]
+        cert: Option<PathBuf>,
+    },
+    /// Revoke a certificate: a user's current certs/<user>.crt, or any serial (hex, as openssl prints it).
+    /// The running bank re-reads certs/crl.pem within a second.
+    Revoke { user_or_serial: String },
+    /// List the bound certificates and the revoked serials.
+    List,
 }
 
 /// Parses the arguments, with the environment variables listed in the help.

@@ -22,6 +22,13 @@ pub enum AppError {
     )]
     UnknownCertificateUser { cn: String },
     #[error(
+        "Your certificate is valid and names \"{user}\", but it is not bound to {user}'s account \
+         (fingerprint {fingerprint})."
+    )]
+    UnboundCertificate { user: String, fingerprint: String },
+    #[error("The certificate your TLS proxy forwarded was refused: {0}.")]
+    ForwardedCertificateRefused(String),
+    #[error(
         "Password sign-in is switched off: with LAB_MTLS=required your client certificate is your \
          sign-in."
     )]
@@ -58,6 +65,8 @@ impl AppError {
         match self {
             Self::NotSignedIn => "Sign in first",
             Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
+            Self::UnboundCertificate { .. } => "Certificate not bound to the account",
+            Self::ForwardedCertificateRefused(_) => "Forwarded certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
             Self::OriginRefused(_) => "Refused by the origin check",
@@ -80,6 +89,8 @@ impl AppError {
             Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
                 "identity"
             }
+            Self::UnboundCertificate { .. } => "cert-binding",
+            Self::ForwardedCertificateRefused(_) => "proxy-certificate",
             Self::PasswordLoginDisabled => "mtls",
             Self::Transfer(_) | Self::BadRequest(_) => "input",
             Self::NotFound(_) | Self::Internal(_) => "bank",
@@ -96,6 +107,16 @@ impl AppError {
             Self::UnknownCertificateUser { .. } => {
                 "The lab CA signed this certificate, but the bank links \
                  accounts to certificates by subject CN. Use alice.p12, bob.p12 or mallory.p12."
+            }
+            Self::UnboundCertificate { .. } => {
+                "With LAB_CERT_BINDING=fingerprint a certificate signs in only once it is bound to \
+                 its user, so a second certificate the CA issues for the same name (a new device, a \
+                 mistake, an insider) opens nothing by itself. Bind it with `clickjack-lab certs bind \
+                 <user>` (or restart with LAB_CERT_BINDING=cn to see the CN alone decide)."
+            }
+            Self::ForwardedCertificateRefused(_) => {
+                "The proxy accepted the handshake, but the bank checks the forwarded certificate \
+                 again (lab CA, dates, usage, certs/crl.pem). The audit log has the details."
             }
             Self::PasswordLoginDisabled => {
                 "Restart with LAB_MTLS=optional or LAB_MTLS=off to try password \
@@ -141,6 +162,8 @@ impl ResponseError for AppError {
         match self {
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::UnknownCertificateUser { .. }
+            | Self::UnboundCertificate { .. }
+            | Self::ForwardedCertificateRefused(_)
             | Self::PasswordLoginDisabled
             | Self::CertificateMismatch { .. }
             | Self::OriginRefused(_)

@@ -1,18 +1,23 @@
 //! Who is making a request: the verified client certificate, the session cookie, and the user
 //! they sign in. Resolved once per request and kept in the request's extensions.
 //!
-//! With a certificate (`LAB_MTLS=required|optional`), its subject CN **is** the sign-in: no
-//! password step. Without one, a session cookie from a password sign-in. A valid certificate
-//! whose CN names no user is refused with a page that says so.
+//! With a certificate (`LAB_MTLS=required|optional`, or forwarded by a trusted proxy with
+//! `LAB_MTLS=proxy`), its subject CN names the user: no password step. With
+//! `LAB_CERT_BINDING=fingerprint` the certificate must also be bound to that user. Without a
+//! certificate, a session cookie from a password sign-in. A valid certificate that names no
+//! user, or is not bound to it, is refused with a page that says so (and an audit entry).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 
-use crate::accounts::{User, repo};
+use crate::accounts::{User, bindings, repo};
+use crate::audit::{self, AuditEvent, RequestFacts};
+use crate::config::CertBinding;
 use crate::error::{AppError, Result};
 use crate::protections::csrf::Subject;
+use crate::proxy::ForwardedRefusal;
 use crate::sessions::{self, Session};
 use crate::state::AppState;
 use crate::tls::peer::PeerCert;
@@ -32,12 +37,24 @@ impl SignedInBy {
     }
 }
 
+/// Why a presented certificate signs no one in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertProblem {
+    /// Its CN names no user.
+    UnknownUser,
+    /// Its CN names a user, but the certificate is not bound to them (`LAB_CERT_BINDING=fingerprint`).
+    NotBound { user: String },
+    /// The proxy forwarded a certificate the bank refused.
+    Forwarded(String),
+}
+
 /// Everything the bank knows about the sender of a request.
 #[derive(Debug, Clone, Default)]
 pub struct Visitor {
     pub cert: Option<PeerCert>,
     pub session: Option<Session>,
     pub user: Option<(User, SignedInBy)>,
+    pub cert_problem: Option<CertProblem>,
 }
 
 impl Visitor {
@@ -56,7 +73,7 @@ impl Visitor {
 
     async fn resolve(req: &HttpRequest, state: &AppState) -> Result<Self> {
         let pool = &state.pool;
-        let cert = req.conn_data::<PeerCert>().cloned();
+        let cert = req.conn_data::<PeerCert>().or(req.extensions().get::<PeerCert>()).cloned();
         // A signed-in session first; else the login form's anonymous one.
         let mut session = None;
         for name in [sessions::COOKIE, sessions::PRE_LOGIN_COOKIE] {
@@ -67,17 +84,55 @@ impl Visitor {
                 break;
             }
         }
-        let user = match (&cert, &session) {
-            (Some(cert), _) => match &cert.common_name {
-                Some(cn) => repo::find(pool, cn).await?.map(|u| (u, SignedInBy::Certificate)),
-                None => None,
-            },
+        let forwarded =
+            req.extensions().get::<ForwardedRefusal>().map(|r| CertProblem::Forwarded(r.0.clone()));
+        let (user, cert_problem) = match (&cert, &session) {
+            (Some(cert), _) => Self::certificate_user(state, cert).await?,
             (None, Some(Session { user_id: Some(id), .. })) => {
-                repo::find_by_id(pool, *id).await?.map(|u| (u, SignedInBy::Password))
+                (repo::find_by_id(pool, *id).await?.map(|u| (u, SignedInBy::Password)), forwarded)
             }
-            (None, _) => None,
+            (None, _) => (None, forwarded),
         };
-        Ok(Self { cert, session, user })
+        if let (Some(CertProblem::NotBound { user }), Some(cert)) = (&cert_problem, &cert) {
+            // The guard audits state-changing requests; page loads are recorded here.
+            if req.method().is_safe() {
+                let reason = format!(
+                    "the certificate names \"{user}\" but its fingerprint is not bound to {user} \
+                     (LAB_CERT_BINDING=fingerprint): refused"
+                );
+                let event = AuditEvent::identity(
+                    RequestFacts::of(req),
+                    None,
+                    Some(cert),
+                    "cert-binding",
+                    reason,
+                    403,
+                );
+                if let Err(e) = audit::record(pool, &event).await {
+                    tracing::error!("could not record the audit event for an unbound certificate: {e}");
+                }
+            }
+        }
+        Ok(Self { cert, session, user, cert_problem })
+    }
+
+    /// The user a certificate signs in, or why none.
+    async fn certificate_user(
+        state: &AppState,
+        cert: &PeerCert,
+    ) -> Result<(Option<(User, SignedInBy)>, Option<CertProblem>)> {
+        let Some(user) = (match &cert.common_name {
+            Some(cn) => repo::find(&state.pool, cn).await?,
+            None => None,
+        }) else {
+            return Ok((None, Some(CertProblem::UnknownUser)));
+        };
+        if state.settings.cert_binding == CertBinding::Fingerprint
+            && !bindings::is_bound(&state.pool, user.id, &cert.fingerprint).await?
+        {
+            return Ok((None, Some(CertProblem::NotBound { user: user.username.to_string() })));
+        }
+        Ok((Some((user, SignedInBy::Certificate)), None))
     }
 
     /// The identity a CSRF token is bound to: the certificate if one was presented, else the session.
@@ -95,13 +150,20 @@ impl Visitor {
 
     /// The signed-in user, or the reason there is none.
     pub fn signed_in(&self) -> Result<SignedIn> {
-        match (&self.user, &self.cert) {
-            (Some((user, by)), _) => Ok(SignedIn { user: user.clone(), by: *by, visitor: self.clone() }),
-            (None, Some(cert)) => Err(AppError::UnknownCertificateUser {
-                cn: cert.common_name.clone().unwrap_or_else(|| "(none)".to_owned()),
-            }),
-            (None, None) => Err(AppError::NotSignedIn),
+        if let Some((user, by)) = &self.user {
+            return Ok(SignedIn { user: user.clone(), by: *by, visitor: self.clone() });
         }
+        let cn =
+            || self.cert.as_ref().and_then(|c| c.common_name.clone()).unwrap_or_else(|| "(none)".to_owned());
+        Err(match &self.cert_problem {
+            Some(CertProblem::UnknownUser) => AppError::UnknownCertificateUser { cn: cn() },
+            Some(CertProblem::NotBound { user }) => AppError::UnboundCertificate {
+                user: user.clone(),
+                fingerprint: self.cert.as_ref().map(|c| c.fingerprint.clone()).unwrap_or_default(),
+            },
+            Some(CertProblem::Forwarded(reason)) => AppError::ForwardedCertificateRefused(reason.clone()),
+            None => AppError::NotSignedIn,
+        })
     }
 }
 

@@ -7,6 +7,8 @@
 pub mod banner;
 /// The command line and its subcommands.
 pub mod cli;
+/// The maintenance commands: reset, certificates, the nginx configuration.
+pub mod commands;
 /// Typed settings from the `LAB_*` environment variables.
 pub mod config;
 /// Builds the PKI, database, TLS and both servers; the entry point for tests.
@@ -14,14 +16,17 @@ pub mod startup;
 
 /// Who sent a request: certificate, session, user.
 pub mod identity;
-/// The lab's CA, server and client certificates, and `.p12` bundles.
+/// The lab's CA, server and client certificates, `.p12` bundles and the CRL.
 pub mod pki;
+/// `LAB_MTLS=proxy`: the identity a TLS-terminating proxy forwards in a header, and an nginx
+/// configuration for that proxy.
+pub mod proxy;
 /// Cookie sessions for password sign-in.
 pub mod sessions;
-/// rustls configuration per `LAB_MTLS` mode, and the verified client certificate.
+/// rustls configuration, the client-certificate verifier (CRL, audit), and the verified certificate.
 pub mod tls;
 
-/// What the server saw for every state-changing request.
+/// What the server saw for every state-changing request, and every refused identity.
 pub mod audit;
 /// The protections, one module each, and the middlewares that apply them.
 pub mod protections;

@@ -2,10 +2,8 @@ use std::process::ExitCode;
 
 use clickjack_lab::cli::{self, Command};
 use clickjack_lab::config::Settings;
-use clickjack_lab::db::SEED_USERS;
-use clickjack_lab::pki::Pki;
 use clickjack_lab::startup::Application;
-use clickjack_lab::{banner, db};
+use clickjack_lab::{banner, commands};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -29,7 +27,7 @@ async fn main() -> ExitCode {
 
 async fn run(command: Command) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
-    match command {
+    let text = match command {
         Command::Serve => {
             let app = Application::build(settings).await.map_err(|e| e.to_string())?;
             println!("{}", banner::text(&app));
@@ -40,31 +38,12 @@ async fn run(command: Command) -> Result<(), String> {
                     handle.stop(true).await;
                 }
             });
-            app.run_until_stopped().await.map_err(|e| e.to_string())
+            return app.run_until_stopped().await.map_err(|e| e.to_string());
         }
-        Command::Reset => {
-            let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
-            db::reset(&pool).await.map_err(|e| e.to_string())?;
-            println!(
-                "{}: restored the seeded balances; cleared transfers (and the lab's badges) and the audit log",
-                settings.database.display()
-            );
-            Ok(())
-        }
-        Command::Certs { new_ca } => {
-            let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-            let pki = Pki::regenerate(&settings.certs_dir, &users, settings.bind, new_ca)
-                .map_err(|e| e.to_string())?;
-            println!(
-                "{}: reissued server and user certificates{}",
-                pki.dir().display(),
-                if new_ca {
-                    " under a NEW CA: trust the new ca.crt and re-import the .p12 bundles"
-                } else {
-                    ""
-                }
-            );
-            Ok(())
-        }
-    }
+        Command::Reset => commands::reset(&settings).await?,
+        Command::Certs { new_ca, action } => commands::certs(&settings, new_ca, action).await?,
+        Command::NginxConfig { dir } => commands::nginx_config(&settings, &dir)?,
+    };
+    println!("{text}");
+    Ok(())
 }

@@ -1,14 +1,18 @@
-//! Builds the lab: PKI, database, TLS, and the two servers (the bank over mTLS, the attacker
-//! site over plain HTTP), each bound to its own listener (port 0 picks a free one).
+//! Builds the lab: PKI, database, TLS, and the two servers (the bank over mTLS, or plain HTTP
+//! behind a proxy; the attacker site over plain HTTP and HTTPS), each bound to its own listener
+//! (port 0 picks a free one).
 
 use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
+use crate::accounts::bindings::{self, BindError};
+use crate::audit::{self, AuditEvent};
 use crate::config::{ConfigError, MtlsMode, Settings};
 use crate::db::{self, DbError, SEED_USERS};
 use crate::origin::Origin;
@@ -18,8 +22,8 @@ use crate::protections::guard::guard;
 use crate::protections::headers::{SecurityHeaders, security_headers};
 use crate::protections::origin_check::AllowedOrigins;
 use crate::state::AppState;
-use crate::tls::{self, TlsError};
-use crate::{attacker, sessions, web as pages};
+use crate::tls::{self, LabVerifier, TlsError};
+use crate::{attacker, proxy, sessions, web as pages};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -29,6 +33,8 @@ pub enum StartupError {
     Pki(#[from] PkiError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("binding the seeded users' certificates: {0}")]
+    CertBinding(#[from] BindError),
     #[error("TLS: {0}")]
     Tls(#[from] TlsError),
     #[error(
@@ -45,9 +51,12 @@ pub enum StartupError {
 pub struct Application {
     ports: Ports,
     origins: Origins,
+    /// Proxy mode: where the bank itself listens (plain HTTP).
+    upstream: Option<SocketAddr>,
     bank: Server,
     attacker: Server,
     settings: Settings,
+    crl_watch: Option<Arc<tokio::task::AbortHandle>>,
 }
 
 impl Application {
@@ -56,18 +65,55 @@ impl Application {
         let static_dir = asset_dir(&settings, "static")?;
         let attacker_dir = asset_dir(&settings, "attacker-site")?;
         let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-        Pki::ensure(&settings.certs_dir, &users, settings.bind)?;
-        let tls = tls::server_config(settings.mtls, &settings.certs_dir)?;
+        let (pki, issued) = Pki::ensure(&settings.certs_dir, &users, settings.bind)?;
         let pool = db::open(&settings.database).await?;
         sessions::purge_expired(&pool).await.map_err(DbError::from)?;
+        bindings::bind_provisioned(&pool, &pki, &users, &issued).await?;
 
-        let bank_listener = listen(&settings, settings.bank_port, "LAB_BANK_PORT")?;
+        // Handshake refusals go to the audit log through this channel (the verifier cannot wait
+        // for the database).
+        let (refusals, mut refused) = tokio::sync::mpsc::unbounded_channel();
+        let verifier = match settings.mtls {
+            MtlsMode::Off => None,
+            MtlsMode::Required | MtlsMode::Optional => Some(Arc::new(LabVerifier::new(
+                &settings.certs_dir,
+                settings.mtls == MtlsMode::Required,
+                Some(refusals),
+            )?)),
+            // Forwarded certificates are audited with their request by `proxy`.
+            MtlsMode::Proxy => Some(Arc::new(LabVerifier::new(&settings.certs_dir, true, None)?)),
+        };
+        let audit_pool = pool.clone();
+        tokio::spawn(async move {
+            while let Some(refusal) = refused.recv().await {
+                if let Err(e) = audit::record(&audit_pool, &AuditEvent::handshake(&refusal)).await {
+                    tracing::error!("could not record a refused handshake: {e}");
+                }
+            }
+        });
+        let crl_watch = verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
+        let tls = match settings.mtls {
+            MtlsMode::Proxy => None,
+            MtlsMode::Off => Some(tls::server_config(&settings.certs_dir, None)?),
+            MtlsMode::Required | MtlsMode::Optional => {
+                Some(tls::server_config(&settings.certs_dir, verifier.clone())?)
+            }
+        };
+
+        let (bank_listener, upstream) = if settings.mtls == MtlsMode::Proxy {
+            let listener = listen(&settings, settings.upstream_port, "LAB_UPSTREAM_PORT")?;
+            let addr = listener.local_addr().map_err(StartupError::Serve)?;
+            (listener, Some(addr))
+        } else {
+            (listen(&settings, settings.bank_port, "LAB_BANK_PORT")?, None)
+        };
         let attacker_listener = listen(&settings, settings.attacker_port, "LAB_ATTACKER_PORT")?;
         let samesite_listener =
             listen(&settings, settings.samesite_attacker_port, "LAB_SAMESITE_ATTACKER_PORT")?;
         let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).map_err(StartupError::Serve);
         let ports = Ports {
-            bank: port(&bank_listener)?,
+            // Behind a proxy, the browser's bank is the proxy.
+            bank: if upstream.is_some() { settings.bank_port } else { port(&bank_listener)? },
             attacker: port(&attacker_listener)?,
             samesite_attacker: port(&samesite_listener)?,
         };
@@ -82,6 +128,7 @@ impl Application {
             attacker_origin: origins.attacker.clone(),
             samesite_attacker_origin: origins.samesite_attacker.clone(),
             settings: settings.clone(),
+            verifier,
         });
         let headers = web::Data::new(SecurityHeaders::new(&settings.protections.frame));
 
@@ -94,12 +141,16 @@ impl Application {
                 .wrap(from_fn(refuse_framed_navigations))
                 .wrap(ErrorHandlers::new().default_handler(pages::errors::render))
                 .wrap(from_fn(security_headers))
+                .wrap(from_fn(proxy::forwarded_identity))
         })
         .on_connect(tls::peer::on_connect)
         .workers(2)
         .disable_signals()
-        .shutdown_timeout(5)
-        .listen_rustls_0_23(bank_listener, tls)
+        .shutdown_timeout(5);
+        let bank = match tls {
+            Some(tls) => bank.listen_rustls_0_23(bank_listener, tls),
+            None => bank.listen(bank_listener),
+        }
         .map_err(StartupError::Serve)?
         .run();
 
@@ -114,13 +165,22 @@ impl Application {
         .shutdown_timeout(1)
         .listen(attacker_listener)
         .and_then(|server| {
-            let tls = tls::server_config(MtlsMode::Off, &settings.certs_dir).map_err(io::Error::other)?;
+            let tls = tls::server_config(&settings.certs_dir, None).map_err(io::Error::other)?;
             server.listen_rustls_0_23(samesite_listener, tls)
         })
         .map_err(StartupError::Serve)?
         .run();
 
-        Ok(Self { ports, origins, bank, attacker, settings })
+        Ok(Self { ports, origins, upstream, bank, attacker, settings, crl_watch })
+    }
+
+    /// Proxy mode: the bank's own plain-HTTP address, which the proxy forwards to.
+    pub fn upstream_url(&self) -> Option<String> {
+        self.upstream.map(|addr| format!("http://{addr}"))
+    }
+
+    pub fn upstream_addr(&self) -> Option<SocketAddr> {
+        self.upstream
     }
 
     pub fn bank_port(&self) -> u16 {
@@ -149,7 +209,11 @@ impl Application {
 
     /// Stops both servers.
     pub fn handle(&self) -> LabHandle {
-        LabHandle { bank: self.bank.handle(), attacker: self.attacker.handle() }
+        LabHandle {
+            bank: self.bank.handle(),
+            attacker: self.attacker.handle(),
+            crl_watch: self.crl_watch.clone(),
+        }
     }
 
     /// Runs both servers until they are stopped through a [`LabHandle`].
@@ -164,11 +228,15 @@ impl Application {
 pub struct LabHandle {
     bank: ServerHandle,
     attacker: ServerHandle,
+    crl_watch: Option<Arc<tokio::task::AbortHandle>>,
 }
 
 impl LabHandle {
-    /// Tells both servers to stop at once; the future resolves when they have.
+    /// Tells both servers (and the CRL watcher) to stop at once; the future resolves when they have.
     pub fn stop(&self, graceful: bool) -> impl Future<Output = ()> + use<> {
+        if let Some(watch) = &self.crl_watch {
+            watch.abort();
+        }
         let (bank, attacker) = (self.bank.stop(graceful), self.attacker.stop(graceful));
         async move {
             tokio::join!(bank, attacker);

@@ -1,5 +1,7 @@
 //! What every bank request can reach: the database and the effective settings.
 
+use std::sync::Arc;
+
 use sqlx::SqlitePool;
 
 use crate::config::Settings;
@@ -17,6 +19,9 @@ pub struct AppState {
     /// `https://localhost:<bound port>`: the same site as the bank, another origin.
     pub samesite_attacker_origin: Origin,
     pub allowed_origins: AllowedOrigins,
+    /// The client-certificate checks (CA, dates, usage, CRL); proxy mode runs forwarded
+    /// certificates through them. `None` with `LAB_MTLS=off`.
+    pub verifier: Option<Arc<crate::tls::LabVerifier>>,
 }
 
 impl AppState {

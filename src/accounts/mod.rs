@@ -1,5 +1,7 @@
-//! Users and their accounts: usernames, balances, and (in [`password`]) argon2id hashes.
+//! Users and their accounts: usernames, balances, (in [`password`]) argon2id hashes and (in
+//! [`bindings`]) the certificates bound to each user.
 
+pub mod bindings;
 pub mod password;
 pub mod repo;
 

@@ -24,6 +24,9 @@ pub enum MtlsMode {
     Optional,
     /// Server-only TLS; password login and a session cookie.
     Off,
+    /// Plain HTTP on loopback behind a TLS-terminating proxy that verifies the certificate and
+    /// forwards it in a header (`LAB_CLIENT_CERT_HEADER`), honoured from `LAB_TRUSTED_PROXIES` only.
+    Proxy,
 }
 
 impl MtlsMode {
@@ -32,14 +35,67 @@ impl MtlsMode {
             Self::Required => "required",
             Self::Optional => "optional",
             Self::Off => "off",
+            Self::Proxy => "proxy",
         }
     }
 
     /// Whether a password sign-in is offered in this mode.
     pub fn allows_password(self) -> bool {
-        !matches!(self, Self::Required)
+        matches!(self, Self::Optional | Self::Off)
+    }
+
+    /// Whether the certificate is the sign-in (presented in the handshake or forwarded by the proxy).
+    pub fn certificate_signs_in(self) -> bool {
+        !matches!(self, Self::Off)
     }
 }
+
+/// What links a client certificate to an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertBinding {
+    /// The certificate's SHA-256 fingerprint must be bound to the user its CN names.
+    Fingerprint,
+    /// Any valid certificate from the lab CA signs in the user its CN names.
+    Cn,
+}
+
+impl CertBinding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fingerprint => "fingerprint",
+            Self::Cn => "cn",
+        }
+    }
+}
+
+/// Which peers may forward a client certificate in proxy mode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustedProxies {
+    /// Only these addresses (the proxy's); the header is stripped from anyone else.
+    Only(Vec<IpAddr>),
+    /// Anyone: the trust check is off, and any client that sets the header is whoever it names.
+    Any,
+}
+
+impl TrustedProxies {
+    pub fn trusts(&self, peer: IpAddr) -> bool {
+        match self {
+            Self::Any => true,
+            Self::Only(list) => list.contains(&peer),
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Any => "any".to_owned(),
+            Self::Only(list) => list.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(" "),
+        }
+    }
+}
+
+/// The proxy's own address in the lab: a loopback address of its own (Linux answers on all of
+/// 127.0.0.0/8), so that the bank can tell it from every other local client.
+pub const PROXY_ADDRESS: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -56,6 +112,13 @@ pub struct Settings {
     pub confirm_above: Money,
     pub samesite_attacker_port: u16,
     pub allow_public: bool,
+    pub cert_binding: CertBinding,
+    /// Proxy mode: the port the bank itself listens on (plain HTTP, loopback); the proxy listens
+    /// on `bank_port`.
+    pub upstream_port: u16,
+    /// Proxy mode: the header the proxy forwards the client certificate in (lowercase).
+    pub client_cert_header: actix_web::http::header::HeaderName,
+    pub trusted_proxies: TrustedProxies,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +216,7 @@ impl Settings {
                         ("required", MtlsMode::Required),
                         ("optional", MtlsMode::Optional),
                         ("off", MtlsMode::Off),
+                        ("proxy", MtlsMode::Proxy),
                     ],
                 )?
                 .unwrap_or(MtlsMode::Required),
@@ -163,16 +227,54 @@ impl Settings {
                 .parsed("LAB_SAMESITE_ATTACKER_PORT", "a port number 0-65535")?
                 .unwrap_or(8667),
             allow_public: env.choice("LAB_ALLOW_PUBLIC", &[("yes", true), ("no", false)])?.unwrap_or(false),
+            cert_binding: env
+                .choice(
+                    "LAB_CERT_BINDING",
+                    &[("fingerprint", CertBinding::Fingerprint), ("cn", CertBinding::Cn)],
+                )?
+                .unwrap_or(CertBinding::Fingerprint),
+            upstream_port: env.parsed("LAB_UPSTREAM_PORT", "a port number 0-65535")?.unwrap_or(8480),
+            client_cert_header: env
+                .header("LAB_CLIENT_CERT_HEADER")?
+                .unwrap_or_else(|| actix_web::http::header::HeaderName::from_static("x-ssl-client-cert")),
+            trusted_proxies: env.trusted_proxies("LAB_TRUSTED_PROXIES")?,
         };
         settings.check_ports()?;
+        settings.check_proxy()?;
         Ok(settings)
     }
 
+    /// The bank's plain-HTTP upstream must not be reachable from other machines.
+    fn check_proxy(&self) -> Result<(), ConfigError> {
+        if self.mtls != MtlsMode::Proxy {
+            return Ok(());
+        }
+        if self.bank_port == 0 {
+            return Err(ConfigError::Bad {
+                var: "LAB_BANK_PORT",
+                reason: "with LAB_MTLS=proxy it is the proxy's port, which the bank must know: not 0".into(),
+            });
+        }
+        if !self.bind.is_loopback() {
+            return Err(ConfigError::Bad {
+                var: "LAB_BIND",
+                reason: format!(
+                    "{} is not a loopback address: with LAB_MTLS=proxy the bank speaks plain HTTP and \
+                     trusts a header, so it listens on loopback only (put the proxy on the public address)",
+                    self.bind
+                ),
+            });
+        }
+        Ok(())
+    }
+
     fn check_ports(&self) -> Result<(), ConfigError> {
+        let upstream = if self.mtls == MtlsMode::Proxy { self.upstream_port } else { 0 };
         let ports = [
             ("LAB_BANK_PORT", self.bank_port),
             ("LAB_ATTACKER_PORT", self.attacker_port),
             ("LAB_SAMESITE_ATTACKER_PORT", self.samesite_attacker_port),
+            ("LAB_UPSTREAM_PORT", upstream),
         ];
         for (i, (var, port)) in ports.iter().enumerate() {
             if let Some((other, _)) = ports[..i].iter().find(|(_, p)| p == port && *port != 0) {
@@ -244,6 +346,37 @@ impl Env<'_> {
         })
     }
 
+    fn header(&self, var: &'static str) -> Result<Option<actix_web::http::header::HeaderName>, ConfigError> {
+        let Some(value) = self.get(var) else { return Ok(None) };
+        actix_web::http::header::HeaderName::from_bytes(value.as_bytes()).map(Some).map_err(|_| {
+            ConfigError::Bad {
+                var,
+                reason: format!("{value:?} is not an HTTP header name, such as X-SSL-Client-Cert"),
+            }
+        })
+    }
+
+    fn trusted_proxies(&self, var: &'static str) -> Result<TrustedProxies, ConfigError> {
+        let Some(value) = self.get(var) else { return Ok(TrustedProxies::Only(vec![PROXY_ADDRESS])) };
+        if value.eq_ignore_ascii_case("any") {
+            return Ok(TrustedProxies::Any);
+        }
+        value
+            .split([' ', ','])
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<IpAddr>().map_err(|_| ConfigError::Bad {
+                    var,
+                    reason: format!(
+                        "{part:?} is not an IP address; expected addresses separated by spaces \
+                         (e.g. 127.0.0.2), or \"any\" to switch the trust check off"
+                    ),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(TrustedProxies::Only)
+    }
+
     fn origins(&self, var: &'static str) -> Result<Vec<Origin>, ConfigError> {
         let Some(value) = self.get(var) else { return Ok(Vec::new()) };
         origin::parse_list(&value).map_err(|e| ConfigError::Bad {
@@ -275,6 +408,32 @@ mod tests {
         assert_eq!(s.protections.samesite, SameSite::Strict);
         assert!(s.bind.is_loopback());
         assert!(s.protections.disabled().is_empty());
+        assert_eq!(s.cert_binding, CertBinding::Fingerprint);
+        assert_eq!(s.trusted_proxies, TrustedProxies::Only(vec![PROXY_ADDRESS]));
+        assert_eq!(s.client_cert_header.as_str(), "x-ssl-client-cert");
+    }
+
+    #[test]
+    fn proxy_settings_parse_and_stay_on_loopback() {
+        let s = parse(&[
+            ("LAB_MTLS", "proxy"),
+            ("LAB_TRUSTED_PROXIES", "127.0.0.2, ::1"),
+            ("LAB_CLIENT_CERT_HEADER", "X-Forwarded-Client-Cert"),
+        ])
+        .unwrap();
+        assert_eq!(s.mtls, MtlsMode::Proxy);
+        assert!(s.trusted_proxies.trusts("::1".parse().unwrap()));
+        assert!(!s.trusted_proxies.trusts("127.0.0.1".parse().unwrap()));
+        assert_eq!(s.client_cert_header.as_str(), "x-forwarded-client-cert");
+        assert_eq!(parse(&[("LAB_TRUSTED_PROXIES", "ANY")]).unwrap().trusted_proxies, TrustedProxies::Any);
+        let err = parse(&[("LAB_TRUSTED_PROXIES", "nginx")]).unwrap_err().to_string();
+        assert!(err.contains("LAB_TRUSTED_PROXIES") && err.contains("any"), "{err}");
+        let err = parse(&[("LAB_CLIENT_CERT_HEADER", "bad header")]).unwrap_err().to_string();
+        assert!(err.contains("LAB_CLIENT_CERT_HEADER"), "{err}");
+        let err = parse(&[("LAB_MTLS", "proxy"), ("LAB_BIND", "0.0.0.0")]).unwrap_err().to_string();
+        assert!(err.contains("LAB_BIND") && err.contains("loopback"), "{err}");
+        let err = parse(&[("LAB_CERT_BINDING", "serial")]).unwrap_err().to_string();
+        assert!(err.contains("fingerprint, cn"), "{err}");
     }
 
     #[test]

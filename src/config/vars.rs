@@ -48,7 +48,31 @@ pub const VARS: &[EnvVar] = &[
     EnvVar {
         name: "LAB_MTLS",
         default: "required",
-        help: "required | optional | off: how the bank learns who you are",
+        help: "required | optional | off | proxy: how the bank learns who you are (proxy: from a \
+               TLS-terminating proxy's header)",
+    },
+    EnvVar {
+        name: "LAB_CERT_BINDING",
+        default: "fingerprint",
+        help: "fingerprint | cn: a certificate signs in only once bound to its user (clickjack-lab certs \
+               bind), or any lab certificate signs in the user its CN names",
+    },
+    EnvVar {
+        name: "LAB_UPSTREAM_PORT",
+        default: "8480",
+        help: "LAB_MTLS=proxy: the bank's own plain-HTTP port on loopback; the proxy listens on LAB_BANK_PORT",
+    },
+    EnvVar {
+        name: "LAB_CLIENT_CERT_HEADER",
+        default: "X-SSL-Client-Cert",
+        help: "LAB_MTLS=proxy: the header carrying the client certificate (URL-encoded PEM as nginx's \
+               $ssl_client_escaped_cert, or Envoy's x-forwarded-client-cert format)",
+    },
+    EnvVar {
+        name: "LAB_TRUSTED_PROXIES",
+        default: "127.0.0.2",
+        help: "LAB_MTLS=proxy: addresses whose certificate header is honoured (space-separated); \
+               any = the trust check off",
     },
     EnvVar {
         name: "LAB_PROTECTIONS",

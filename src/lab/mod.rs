@@ -191,9 +191,9 @@ pub fn expect(
             block("LAB_MTLS=off".into(), "no certificate sign-in: the bank never asks for one");
         }
         Victim::Certificate => {} // mTLS never stops it: the certificate is presented everywhere.
-        Victim::CookieSession if settings.mtls == MtlsMode::Required => {
+        Victim::CookieSession if !settings.mtls.allows_password() => {
             return Outcome::NotApplicable(
-                "there are no password sessions with LAB_MTLS=required: try it with LAB_MTLS=optional",
+                "there are no password sessions with LAB_MTLS=required or proxy: try it with LAB_MTLS=optional",
             );
         }
         Victim::CookieSession => {

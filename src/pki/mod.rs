@@ -3,8 +3,10 @@
 //!
 //! The CA is created once and kept (its key readable by the owner only): regenerating it at every
 //! start would break every bundle a trainee already imported. Leaf certificates are reissued when
-//! missing, expiring within 30 days, or not signed by the current CA. Serials are random.
+//! missing, expiring within 30 days, or not signed by the current CA. Serials are random (a CRL
+//! names certificates by serial, so serials must never repeat). Revocation lives in [`crl`].
 
+pub mod crl;
 mod files;
 
 use std::fs;
@@ -37,8 +39,83 @@ pub enum PkiError {
     Generate(#[from] rcgen::Error),
     #[error("writing a PKCS#12 bundle: {0}")]
     Pkcs12(String),
-    #[error("{path} is not a readable certificate or key: {reason}")]
+    #[error("{path} is not a readable certificate, key or CRL: {reason}")]
     Unreadable { path: String, reason: String },
+}
+
+/// A certificate serial number: big-endian bytes without leading zeros, shown as uppercase hex
+/// (as `openssl x509 -noout -serial` prints it).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Serial(Vec<u8>);
+
+impl Serial {
+    pub fn from_bytes(bytes: &[u8]) -> Self {
+        let start = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+        Self(bytes[start..].to_vec())
+    }
+
+    /// Hex digits, with or without colons, in either case (`7A:3B:..`, `7a3b..`).
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits: String = text.trim().chars().filter(|c| *c != ':').collect();
+        if digits.is_empty() || digits.len() > 40 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+            return None;
+        }
+        let padded = if digits.len() % 2 == 1 { format!("0{digits}") } else { digits };
+        let bytes = (0..padded.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&padded[i..i + 2], 16))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        Some(Self::from_bytes(&bytes))
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Serial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("00");
+        }
+        self.0.iter().try_for_each(|b| write!(f, "{b:02X}"))
+    }
+}
+
+/// What the lab reads from a certificate: who it names, its serial, expiry and fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    pub common_name: Option<String>,
+    pub serial: Serial,
+    pub not_after: OffsetDateTime,
+    /// SHA-256 of the DER as browsers show it (`AB:CD:...`).
+    pub fingerprint: String,
+}
+
+impl CertInfo {
+    pub fn from_der(der: &[u8]) -> Option<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        Some(Self {
+            common_name: cert
+                .subject()
+                .iter_common_name()
+                .next()
+                .and_then(|cn| cn.as_str().ok())
+                .map(str::to_owned),
+            serial: Serial::from_bytes(cert.raw_serial()),
+            not_after: cert.validity().not_after.to_datetime(),
+            fingerprint: crate::crypto::fingerprint(der),
+        })
+    }
+
+    /// The first certificate of a PEM file.
+    pub fn from_pem_file(path: &Path) -> Result<Self, PkiError> {
+        let pem = read(path)?;
+        pem_der(&pem)
+            .and_then(|der| Self::from_der(&der))
+            .ok_or_else(|| unreadable(path, "no X.509 certificate in the file"))
+    }
 }
 
 /// A validity window.
@@ -73,18 +150,21 @@ pub struct Pki {
 }
 
 impl Pki {
-    /// Loads the CA (creating it if absent) and makes sure the server and user certificates exist
-    /// and are current. The server certificate names `localhost`, `127.0.0.1`, `::1` and `bind`
-    /// (when that is another address).
-    pub fn ensure(dir: &Path, users: &[&str], bind: IpAddr) -> Result<Self, PkiError> {
+    /// Loads the CA (creating it if absent) and makes sure the CRL, the server and the user
+    /// certificates exist and are current. The server certificate names `localhost`,
+    /// `127.0.0.1`, `::1` and `bind` (when that is another address). Returns the users whose
+    /// certificates were (re)issued.
+    pub fn ensure(dir: &Path, users: &[&str], bind: IpAddr) -> Result<(Self, Vec<String>), PkiError> {
         let pki = Self::load_or_create(dir, false)?;
-        pki.ensure_leaves(users, &server_names(bind), false)?;
-        Ok(pki)
+        pki.ensure_crl()?;
+        let issued = pki.ensure_leaves(users, &server_names(bind), false)?;
+        Ok((pki, issued))
     }
 
-    /// Reissues every leaf certificate; with `new_ca`, replaces the CA first.
+    /// Reissues every leaf certificate; with `new_ca`, replaces the CA (and its CRL) first.
     pub fn regenerate(dir: &Path, users: &[&str], bind: IpAddr, new_ca: bool) -> Result<Self, PkiError> {
         let pki = Self::load_or_create(dir, new_ca)?;
+        pki.ensure_crl()?;
         pki.ensure_leaves(users, &server_names(bind), true)?;
         Ok(pki)
     }
@@ -123,7 +203,7 @@ impl Pki {
         Ok(Self { dir: dir.to_owned(), ca_pem: cert.pem(), ca_der: cert.der().to_vec(), ca_key })
     }
 
-    fn ensure_leaves(&self, users: &[&str], names: &[String], force: bool) -> Result<(), PkiError> {
+    fn ensure_leaves(&self, users: &[&str], names: &[String], force: bool) -> Result<Vec<String>, PkiError> {
         let server_crt = self.dir.join("server.crt");
         if force
             || !self.current(&server_crt, &self.dir.join("server.key"))
@@ -133,18 +213,29 @@ impl Pki {
             write_private(&self.dir.join("server.key"), server.key_pem.as_bytes())?;
             write_public(&self.dir.join("server.crt"), server.cert_pem.as_bytes())?;
         }
+        let mut issued = Vec::new();
         for user in users {
-            let crt = self.dir.join(format!("{user}.crt"));
-            let key = self.dir.join(format!("{user}.key"));
-            let p12 = self.dir.join(format!("{user}.p12"));
-            if force || !self.current(&crt, &key) || !p12.exists() {
-                let issued = self.issue_client(user, Validity::days(365))?;
-                write_private(&key, issued.key_pem.as_bytes())?;
-                write_public(&crt, issued.cert_pem.as_bytes())?;
-                write_private(&p12, &self.pkcs12(user, &issued)?)?;
+            let (crt, key) = (self.user_file(user, "crt"), self.user_file(user, "key"));
+            if force || !self.current(&crt, &key) || !self.user_file(user, "p12").exists() {
+                self.issue_user(user)?;
+                issued.push((*user).to_owned());
             }
         }
-        Ok(())
+        Ok(issued)
+    }
+
+    /// A new certificate (and key) for `user`, written over `<user>.crt`, `.key` and `.p12`.
+    pub fn issue_user(&self, user: &str) -> Result<Issued, PkiError> {
+        let issued = self.issue_client(user, Validity::days(365))?;
+        write_private(&self.user_file(user, "key"), issued.key_pem.as_bytes())?;
+        write_public(&self.user_file(user, "crt"), issued.cert_pem.as_bytes())?;
+        write_private(&self.user_file(user, "p12"), &self.pkcs12(user, &issued)?)?;
+        Ok(issued)
+    }
+
+    /// `<user>.<ext>` in the PKI folder.
+    pub fn user_file(&self, user: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{user}.{ext}"))
     }
 
     /// Whether a leaf exists, is signed by this CA and is not about to expire.
@@ -299,8 +390,11 @@ mod tests {
     #[test]
     fn creates_keeps_and_renews() {
         let dir = tempfile::tempdir().unwrap();
-        let pki = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
-        for file in ["ca.crt", "ca.key", "server.crt", "server.key", "alice.crt", "alice.key", "alice.p12"] {
+        let (pki, issued) = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
+        assert_eq!(issued, ["alice"]);
+        for file in
+            ["ca.crt", "ca.key", "crl.pem", "server.crt", "server.key", "alice.crt", "alice.key", "alice.p12"]
+        {
             assert!(dir.path().join(file).exists(), "{file}");
         }
         #[cfg(unix)]
@@ -310,7 +404,8 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         let alice = fs::read_to_string(dir.path().join("alice.crt")).unwrap();
-        let again = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
+        let (again, issued) = Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap();
+        assert!(issued.is_empty(), "{issued:?}");
         assert_eq!(pki.ca_pem(), again.ca_pem(), "the CA is kept");
         assert_eq!(
             alice,
@@ -335,5 +430,35 @@ mod tests {
         let (_, chain) = store.private_key_chain().unwrap();
         assert!(chain.certs()[0].subject().contains("bob"));
         assert_eq!(chain.certs().len(), 2);
+    }
+
+    #[test]
+    fn serials_parse_as_openssl_prints_them() {
+        let serial = Serial::from_bytes(&[0, 0x7a, 0x0b]);
+        assert_eq!(serial.to_string(), "7A0B");
+        assert_eq!(Serial::parse("7a:0b"), Some(serial.clone()));
+        assert_eq!(Serial::parse(" 007A0B "), Some(serial));
+        assert_eq!(Serial::parse("alice"), None);
+        assert_eq!(Serial::parse(""), None);
+    }
+
+    #[test]
+    fn revocations_accumulate_in_a_crl_signed_by_the_ca() {
+        let dir = tempfile::tempdir().unwrap();
+        let (pki, _) = Pki::ensure(dir.path(), &["alice", "bob"], LOOPBACK).unwrap();
+        assert!(pki.revoked().unwrap().is_empty());
+        let alice = CertInfo::from_pem_file(&pki.user_file("alice", "crt")).unwrap();
+        let bob = CertInfo::from_pem_file(&pki.user_file("bob", "crt")).unwrap();
+        assert_eq!(alice.common_name.as_deref(), Some("alice"));
+        assert_eq!(pki.revoke(&alice.serial).unwrap(), crl::Revocation::Added);
+        assert_eq!(pki.revoke(&alice.serial).unwrap(), crl::Revocation::AlreadyRevoked);
+        assert_eq!(pki.revoke(&bob.serial).unwrap(), crl::Revocation::Added);
+        let revoked: Vec<Serial> = pki.revoked().unwrap().into_iter().map(|r| r.serial).collect();
+        assert_eq!(revoked, [alice.serial, bob.serial]);
+        crl::load_der(dir.path()).unwrap();
+
+        // A new CA starts a new, empty list (the old one's signature no longer verifies).
+        let renewed = Pki::regenerate(dir.path(), &["alice"], LOOPBACK, true).unwrap();
+        assert!(renewed.revoked().unwrap().is_empty());
     }
 }

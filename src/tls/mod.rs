@@ -1,18 +1,18 @@
-//! TLS for the bank: one rustls `ServerConfig` per `LAB_MTLS` mode, and (in [`peer`]) the
-//! verified client certificate handed to handlers.
+//! TLS for the bank: the rustls `ServerConfig`, the client-certificate verifier (in
+//! [`verifier`]: CA, CRL, audit of refusals) and (in [`peer`]) the verified client certificate
+//! handed to handlers.
 
 pub mod peer;
+pub mod verifier;
 
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::WebPkiClientVerifier;
 
-use crate::config::MtlsMode;
+pub use verifier::LabVerifier;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -29,29 +29,19 @@ pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
-/// The bank's TLS configuration for `mode`, from the PKI folder.
+/// A TLS server configuration with the lab's server certificate from `certs_dir`.
 ///
-/// `required`: the handshake fails without a certificate from the lab CA. `optional`: a
-/// certificate is requested, and verified if presented. `off`: none is requested.
-pub fn server_config(mode: MtlsMode, certs_dir: &Path) -> Result<rustls::ServerConfig, TlsError> {
-    let provider = provider();
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let builder = match mode {
-        MtlsMode::Off => builder.with_no_client_auth(),
-        MtlsMode::Required | MtlsMode::Optional => {
-            let mut roots = RootCertStore::empty();
-            for ca in read_certs(&certs_dir.join("ca.crt"))? {
-                roots.add(ca)?;
-            }
-            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider);
-            let verifier = if mode == MtlsMode::Optional {
-                verifier.allow_unauthenticated().build()?
-            } else {
-                verifier.build()?
-            };
-            builder.with_client_cert_verifier(verifier)
-        }
+/// With a `verifier`, client certificates are requested and checked by it (it decides whether
+/// one is required); without, none is requested.
+pub fn server_config(
+    certs_dir: &Path,
+    verifier: Option<Arc<LabVerifier>>,
+) -> Result<rustls::ServerConfig, TlsError> {
+    let builder =
+        rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    let builder = match verifier {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
     };
     let key_path = certs_dir.join("server.key");
     let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| file_error(&key_path, e))?;

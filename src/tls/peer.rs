@@ -1,8 +1,9 @@
 //! The verified client certificate of a connection, for handlers.
 //!
 //! rustls verifies the certificate during the handshake (chain to the lab CA, validity, client
-//! EKU). `on_connect` then reads it from the connection once and stores a [`PeerCert`] in the
-//! connection's data, where every request on that connection finds it.
+//! EKU, CRL). `on_connect` then reads it from the connection once and stores a [`PeerCert`] in
+//! the connection's data, where every request on that connection finds it. (In proxy mode the
+//! forwarded certificate is put in the request's extensions instead: see `crate::proxy`.)
 
 use std::any::Any;
 
@@ -10,7 +11,7 @@ use actix_tls::accept::rustls_0_23::TlsStream;
 use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
 
-use crate::crypto;
+use crate::pki::CertInfo;
 
 /// What the bank knows of a verified client certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,10 +24,14 @@ pub struct PeerCert {
 
 impl PeerCert {
     pub fn from_der(der: &[u8]) -> Self {
-        let common_name = x509_parser::parse_x509_certificate(der).ok().and_then(|(_, cert)| {
-            cert.subject().iter_common_name().next().and_then(|cn| cn.as_str().ok()).map(str::to_owned)
-        });
-        Self { common_name, fingerprint: crypto::fingerprint(der) }
+        match CertInfo::from_der(der) {
+            Some(info) => Self::from_info(&info),
+            None => Self { common_name: None, fingerprint: crate::crypto::fingerprint(der) },
+        }
+    }
+
+    pub fn from_info(info: &CertInfo) -> Self {
+        Self { common_name: info.common_name.clone(), fingerprint: info.fingerprint.clone() }
     }
 }
 

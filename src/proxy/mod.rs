@@ -1,0 +1,99 @@
+//! `LAB_MTLS=proxy`: a TLS-terminating proxy (nginx, Envoy, Traefik) verifies the client
+//! certificate and forwards it to the bank in a header. The bank listens on plain HTTP on
+//! loopback and takes the identity from that header, which is only as good as the path it
+//! came through:
+//!
+//! - it is honoured only from `LAB_TRUSTED_PROXIES`; from any other peer it is removed and the
+//!   attempt audited (with `any`, a plain `curl` that sets the header is whoever it names: a
+//!   certificate is public, so anyone can paste alice's);
+//! - the forwarded certificate is checked again, exactly as the handshake would: lab CA, dates,
+//!   clientAuth usage and the CRL (the proxy may not read the CRL, or not re-read it).
+//!
+//! [`nginx`] writes a configuration for nginx that does the proxy's part.
+
+pub mod header;
+pub mod nginx;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+
+use crate::audit::{self, AuditEvent, RequestFacts};
+use crate::config::MtlsMode;
+use crate::pki::CertInfo;
+use crate::state::AppState;
+use crate::tls::peer::PeerCert;
+
+/// A forwarded certificate the bank refused: the request goes on without an identity, and
+/// pages that need one say why.
+#[derive(Debug, Clone)]
+pub struct ForwardedRefusal(pub String);
+
+/// Middleware: turns the proxy's certificate header into the request's [`PeerCert`].
+pub async fn forwarded_identity(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return next.call(req).await };
+    let settings = &state.settings;
+    let name = settings.client_cert_header.clone();
+    if settings.mtls != MtlsMode::Proxy || !req.headers().contains_key(&name) {
+        return next.call(req).await;
+    }
+    let facts = RequestFacts::of(req.request());
+    let values: Vec<String> =
+        req.headers().get_all(&name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
+    let peer = req.peer_addr().map(|addr| addr.ip());
+
+    let (decided_by, cert, reason) = if !peer.is_some_and(|ip| settings.trusted_proxies.trusts(ip)) {
+        req.headers_mut().remove(&name);
+        let claimed =
+            values.first().and_then(|v| header::certificate(v).ok()).and_then(|der| CertInfo::from_der(&der));
+        let claims = claimed
+            .as_ref()
+            .and_then(|c| c.common_name.as_deref())
+            .map_or_else(String::new, |cn| format!(" claiming to be \"{cn}\""));
+        let from = peer.map_or_else(|| "an unknown peer".to_owned(), |ip| ip.to_string());
+        let reason = format!(
+            "{name}{claims} arrived from {from}, which is not a trusted proxy (LAB_TRUSTED_PROXIES={}): \
+             the header was removed and the request went on without an identity",
+            settings.trusted_proxies.describe()
+        );
+        ("trusted-proxies", claimed, reason)
+    } else {
+        match forwarded_cert(&state, &values) {
+            Ok(info) => {
+                req.extensions_mut().insert(PeerCert::from_info(&info));
+                return next.call(req).await;
+            }
+            Err((cert, why)) => {
+                let from = peer.map_or_else(String::new, |ip| format!(" from {ip}"));
+                let reason = format!("the certificate in {name}{from} was refused: {why}");
+                req.extensions_mut().insert(ForwardedRefusal(why));
+                ("proxy-certificate", cert, reason)
+            }
+        }
+    };
+    let res = next.call(req).await?;
+    let cert = cert.as_ref().map(PeerCert::from_info);
+    let event = AuditEvent::identity(facts, None, cert.as_ref(), decided_by, reason, res.status().as_u16());
+    if let Err(e) = audit::record(&state.pool, &event).await {
+        tracing::error!("could not record the audit event for a forwarded certificate: {e}");
+    }
+    Ok(res)
+}
+
+/// The one forwarded certificate, checked as the handshake would check it.
+fn forwarded_cert(state: &AppState, values: &[String]) -> Result<CertInfo, (Option<CertInfo>, String)> {
+    let [value] = values else {
+        return Err((None, format!("the header was sent {} times; a proxy sends it once", values.len())));
+    };
+    let der = header::certificate(value).map_err(|why| (None, why))?;
+    let info = CertInfo::from_der(&der).ok_or_else(|| (None, "not an X.509 certificate".to_owned()))?;
+    let Some(verifier) = &state.verifier else {
+        return Err((Some(info), "the bank has no certificate verifier in this mode".to_owned()));
+    };
+    verifier.check(&der).map_err(|refusal| (Some(info.clone()), refusal.reason))?;
+    Ok(info)
+}

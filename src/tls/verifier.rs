@@ -1,0 +1,218 @@
+//! The bank's client-certificate verifier: rustls's WebPKI verifier (chain to the lab CA,
+//! validity dates, the clientAuth extended key usage, the CRL), wrapped so that
+//!
+//! - every refused certificate is reported, with its reason, to the audit log (rustls itself
+//!   logs nothing about a refused handshake);
+//! - a changed `crl.pem` takes effect without a restart ([`LabVerifier::watch`]);
+//! - the proxy mode can run the very same checks on a certificate forwarded in a header.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, SystemTime};
+
+use rustls::client::danger::HandshakeSignatureValid;
+use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::server::WebPkiClientVerifier;
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::TlsError;
+use crate::pki::{CertInfo, crl};
+
+/// How often the CRL file is looked at for changes.
+const CRL_POLL: Duration = Duration::from_millis(500);
+
+/// A certificate the verifier refused, for the audit log.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// What the certificate says (absent when it is not even parseable).
+    pub cert: Option<CertInfo>,
+    /// Why it was refused, in words.
+    pub reason: String,
+}
+
+pub struct LabVerifier {
+    certs_dir: PathBuf,
+    roots: Arc<RootCertStore>,
+    hints: Vec<DistinguishedName>,
+    mandatory: bool,
+    inner: RwLock<Arc<dyn ClientCertVerifier>>,
+    refusals: Option<UnboundedSender<Refusal>>,
+}
+
+impl std::fmt::Debug for LabVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LabVerifier").field("certs_dir", &self.certs_dir).finish_non_exhaustive()
+    }
+}
+
+impl LabVerifier {
+    /// A verifier for the CA and CRL in `certs_dir`. `mandatory`: the handshake fails without a
+    /// certificate. Refusals are sent to `refusals`, if given.
+    pub fn new(
+        certs_dir: &Path,
+        mandatory: bool,
+        refusals: Option<UnboundedSender<Refusal>>,
+    ) -> Result<Self, TlsError> {
+        let mut roots = RootCertStore::empty();
+        for ca in super::read_certs(&certs_dir.join("ca.crt"))? {
+            roots.add(ca)?;
+        }
+        let roots = Arc::new(roots);
+        let inner = build(&roots, certs_dir)?;
+        Ok(Self {
+            certs_dir: certs_dir.to_owned(),
+            hints: inner.root_hint_subjects().to_vec(),
+            roots,
+            mandatory,
+            inner: RwLock::new(inner),
+            refusals,
+        })
+    }
+
+    /// Reads `crl.pem` again. On error the previous list stays in force.
+    pub fn reload(&self) -> Result<(), TlsError> {
+        let fresh = build(&self.roots, &self.certs_dir)?;
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        Ok(())
+    }
+
+    /// Runs the handshake's checks on a certificate that arrived some other way (a proxy's
+    /// header): CA, dates, extended key usage and CRL. Refusals are reported like handshake ones.
+    pub fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), Refusal> {
+        self.verify_client_cert(end_entity, &[], UnixTime::now())
+            .map(|_| ())
+            .map_err(|error| refusal(end_entity, &error))
+    }
+
+    /// Re-reads the CRL whenever `crl.pem` changes, until the verifier is dropped.
+    pub fn watch(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let path = crl::path(&self.certs_dir);
+        tokio::spawn(async move {
+            let mut seen = stamp(&path);
+            loop {
+                tokio::time::sleep(CRL_POLL).await;
+                let Some(verifier) = weak.upgrade() else { return };
+                let now = stamp(&path);
+                if now == seen {
+                    continue;
+                }
+                seen = now;
+                match verifier.reload() {
+                    Ok(()) => tracing::info!("{} changed: revocations reloaded", path.display()),
+                    Err(e) => tracing::warn!(
+                        "{} changed but cannot be used ({e}); keeping the last list",
+                        path.display()
+                    ),
+                }
+            }
+        })
+    }
+
+    fn current(&self) -> Arc<dyn ClientCertVerifier> {
+        self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl ClientCertVerifier for LabVerifier {
+    fn client_auth_mandatory(&self) -> bool {
+        self.mandatory
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &self.hints
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let result = self.current().verify_client_cert(end_entity, intermediates, now);
+        if let (Err(error), Some(refusals)) = (&result, &self.refusals) {
+            let refusal = refusal(end_entity, error);
+            tracing::info!("client certificate refused: {}", refusal.reason);
+            let _ = refusals.send(refusal);
+        }
+        result
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.current().verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.current().verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.current().supported_verify_schemes()
+    }
+}
+
+fn build(roots: &Arc<RootCertStore>, certs_dir: &Path) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
+    let crl = crl::load_der(certs_dir).map_err(|e| TlsError::File {
+        path: crl::path(certs_dir).display().to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), super::provider())
+        .with_crls([crl])
+        // A client certificate always chains straight to the lab CA; its status is in our CRL.
+        .only_check_end_entity_revocation()
+        .build()?)
+}
+
+/// The file's modification time and length: enough to notice `certs revoke` replacing it.
+fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn refusal(end_entity: &CertificateDer<'_>, error: &rustls::Error) -> Refusal {
+    let cert = CertInfo::from_der(end_entity);
+    let serial = cert.as_ref().map_or_else(String::new, |c| format!(" (serial {})", c.serial));
+    Refusal { reason: format!("{}{serial}", describe(error)), cert }
+}
+
+/// Why rustls refused a client certificate, in a trainee's words.
+pub fn describe(error: &rustls::Error) -> String {
+    let rustls::Error::InvalidCertificate(error) = error else {
+        return format!("the handshake failed: {error}");
+    };
+    match error {
+        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
+            "expired: its notAfter date has passed".to_owned()
+        }
+        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+            "not valid yet: its notBefore date is in the future".to_owned()
+        }
+        CertificateError::Revoked => "revoked: its serial is on the lab CA's CRL (certs/crl.pem)".to_owned(),
+        CertificateError::UnknownIssuer => {
+            "unknown issuer: it does not chain to the lab CA (a foreign CA, or an old lab CA)".to_owned()
+        }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "wrong extended key usage: it is not a client certificate (clientAuth); a server \
+             certificate cannot sign anyone in"
+                .to_owned()
+        }
+        CertificateError::BadSignature => "bad signature: it was not signed by the key it claims".to_owned(),
+        CertificateError::UnknownRevocationStatus => {
+            "revocation status unknown: no CRL covers its issuer".to_owned()
+        }
+        CertificateError::BadEncoding => "not a well-formed X.509 certificate".to_owned(),
+        other => format!("refused: {other:?}"),
+    }
+}
