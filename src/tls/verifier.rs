@@ -208,7 +208,11 @@ pub fn describe(error: &rustls::Error) -> String {
              certificate cannot sign anyone in"
                 .to_owned()
         }
-        CertificateError::BadSignature => "bad signature: it was not signed by the key it claims".to_owned(),
+        CertificateError::BadSignature => {
+            "bad signature: the lab CA's key did not sign it (a foreign CA using the lab CA's name, or a \
+             tampered certificate)"
+                .to_owned()
+        }
         CertificateError::UnknownRevocationStatus => {
             "revocation status unknown: no CRL covers its issuer".to_owned()
         }

@@ -6,6 +6,7 @@ mod common;
 mod helpers;
 
 mod audit;
+mod certs;
 mod concurrency;
 mod csrf;
 mod fetch_metadata;
@@ -16,6 +17,7 @@ mod login;
 mod misconfig;
 mod multistep;
 mod origin;
+mod proxy;
 mod samesite;
 mod tls;
 mod transfers;

@@ -9,4 +9,5 @@ mod attack;
 mod basic;
 mod chromium;
 mod frames;
+mod proxy;
 mod scenarios;

@@ -29,14 +29,107 @@ pub struct TestApp {
     pub attacker_port: u16,
     pub certs: PathBuf,
     pub database: PathBuf,
+    /// `LAB_MTLS=proxy`: the bank's own plain-HTTP address, behind nginx.
+    pub upstream: Option<SocketAddr>,
     handle: LabHandle,
+    /// The TLS-terminating proxy, when the test put one in front (stopped before the lab).
+    proxy: Option<Nginx>,
     // Dropped last: the servers stop before their files go.
     dir: TempDir,
 }
 
 /// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files).
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
+    spawn_in(tempfile::tempdir().expect("temp dir"), vars).await
+}
+
+/// Starts the lab with `LAB_MTLS=proxy` behind a real nginx (Debian's) that terminates mutual
+/// TLS with the lab's certificates, from the configuration `clickjack-lab nginx-config` writes.
+/// The browser's bank (`bank_url`) is nginx; the bank itself listens on `upstream`.
+pub async fn spawn_app_behind_nginx(vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let port = free_port();
+    let port_text = port.to_string();
+    let mut all =
+        vec![("LAB_MTLS", "proxy"), ("LAB_BANK_PORT", port_text.as_str()), ("LAB_UPSTREAM_PORT", "0")];
+    all.extend_from_slice(vars);
+    let mut app = spawn_in(dir, &all).await;
+    let upstream = app.upstream.expect("proxy mode has an upstream");
+    app.proxy = Some(Nginx::start(&app, port, upstream).await);
+    app
+}
+
+/// A port that was free a moment ago (for nginx, which the lab must know before it starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
+}
+
+/// Debian's nginx, run in the foreground with a generated configuration; killed on drop.
+pub struct Nginx {
+    child: std::process::Child,
+    pub runtime_dir: PathBuf,
+}
+
+pub const NGINX: &str = "/usr/sbin/nginx";
+
+impl Nginx {
+    async fn start(app: &TestApp, port: u16, upstream: SocketAddr) -> Self {
+        assert!(
+            Path::new(NGINX).exists(),
+            "{NGINX} is missing: proxy tests need Debian's nginx (apt-get install -y nginx; .ci/run does)"
+        );
+        let runtime_dir = app.dir().join("nginx");
+        std::fs::create_dir_all(&runtime_dir).expect("nginx folder");
+        let settings = &app.settings;
+        let source = match &settings.trusted_proxies {
+            clickjack_lab::config::TrustedProxies::Only(list) => list.first().copied(),
+            clickjack_lab::config::TrustedProxies::Any => None,
+        };
+        let config = clickjack_lab::proxy::nginx::config(&clickjack_lab::proxy::nginx::Site {
+            listen: SocketAddr::from(([127, 0, 0, 1], port)),
+            upstream,
+            source,
+            header: settings.client_cert_header.as_str(),
+            certs_dir: &app.certs,
+            runtime_dir: &runtime_dir,
+        });
+        let file = runtime_dir.join("nginx.conf");
+        std::fs::write(&file, config).expect("nginx.conf");
+        let child = std::process::Command::new(NGINX)
+            .arg("-c")
+            .arg(&file)
+            .arg("-e")
+            .arg(runtime_dir.join("error.log"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start nginx");
+        let mut nginx = Self { child, runtime_dir };
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
+            if let Ok(Some(status)) = nginx.child.try_wait() {
+                panic!("nginx exited ({status}): {}", nginx.error_log());
+            }
+            assert!(std::time::Instant::now() < deadline, "nginx did not listen: {}", nginx.error_log());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        nginx
+    }
+
+    pub fn error_log(&self) -> String {
+        std::fs::read_to_string(self.runtime_dir.join("error.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn spawn_in(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
     let certs = dir.path().join("certs");
     let database = dir.path().join("lab.sqlite");
     let mut env: HashMap<String, String> = HashMap::from([
@@ -60,7 +153,9 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
         attacker_port: app.attacker_port(),
         certs,
         database,
+        upstream: app.upstream_addr(),
         handle: app.handle(),
+        proxy: None,
         dir,
     };
     tokio::spawn(app.run_until_stopped());
@@ -69,6 +164,7 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
+        drop(self.proxy.take());
         // Sends the stop command now (not graceful: a test has nothing in flight worth waiting for).
         drop(self.handle.stop(false));
     }
