@@ -143,8 +143,8 @@ async fn revoke(settings: &Settings, target: &str) -> Outcome {
     match pki.revoke(&serial).map_err(|e| e.to_string())? {
         Revocation::AlreadyRevoked => Ok(format!("{whose} (serial {serial}) was already revoked")),
         Revocation::Added => Ok(format!(
-            "revoked {whose} (serial {serial}) in {}. A running bank refuses it from its next handshake \
-             (it re-reads the CRL within a second). A new one: clickjack-lab certs issue <user> --bind",
+            "revoked {whose} (serial {serial}) in {}. A running bank refuses it within a second, on new \
+             connections and open ones alike. A new one: clickjack-lab certs issue <user> --bind",
             crate::pki::crl::path(pki.dir()).display()
         )),
     }

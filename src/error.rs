@@ -26,8 +26,8 @@ pub enum AppError {
          (fingerprint {fingerprint})."
     )]
     UnboundCertificate { user: String, fingerprint: String },
-    #[error("The certificate your TLS proxy forwarded was refused: {0}.")]
-    ForwardedCertificateRefused(String),
+    #[error("Your certificate was refused: {0}.")]
+    CertificateRefused(String),
     #[error(
         "Password sign-in is switched off: with LAB_MTLS=required your client certificate is your \
          sign-in."
@@ -66,7 +66,7 @@ impl AppError {
             Self::NotSignedIn => "Sign in first",
             Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
             Self::UnboundCertificate { .. } => "Certificate not bound to the account",
-            Self::ForwardedCertificateRefused(_) => "Forwarded certificate refused",
+            Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
             Self::OriginRefused(_) => "Refused by the origin check",
@@ -90,7 +90,7 @@ impl AppError {
                 "identity"
             }
             Self::UnboundCertificate { .. } => "cert-binding",
-            Self::ForwardedCertificateRefused(_) => "proxy-certificate",
+            Self::CertificateRefused(_) => "certificate-check",
             Self::PasswordLoginDisabled => "mtls",
             Self::Transfer(_) | Self::BadRequest(_) => "input",
             Self::NotFound(_) | Self::Internal(_) => "bank",
@@ -114,9 +114,10 @@ impl AppError {
                  mistake, an insider) opens nothing by itself. Bind it with `clickjack-lab certs bind \
                  <user>` (or restart with LAB_CERT_BINDING=cn to see the CN alone decide)."
             }
-            Self::ForwardedCertificateRefused(_) => {
-                "The proxy accepted the handshake, but the bank checks the forwarded certificate \
-                 again (lab CA, dates, usage, certs/crl.pem). The audit log has the details."
+            Self::CertificateRefused(_) => {
+                "The bank checks the certificate on every request, not only when the connection \
+                 opens (lab CA, dates, usage, certs/crl.pem): a revocation applies at once, and a \
+                 certificate a proxy forwards is checked again. The audit log has the details."
             }
             Self::PasswordLoginDisabled => {
                 "Restart with LAB_MTLS=optional or LAB_MTLS=off to try password \
@@ -163,7 +164,7 @@ impl ResponseError for AppError {
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::UnknownCertificateUser { .. }
             | Self::UnboundCertificate { .. }
-            | Self::ForwardedCertificateRefused(_)
+            | Self::CertificateRefused(_)
             | Self::PasswordLoginDisabled
             | Self::CertificateMismatch { .. }
             | Self::OriginRefused(_)

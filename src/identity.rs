@@ -20,7 +20,7 @@ use crate::protections::csrf::Subject;
 use crate::proxy::ForwardedRefusal;
 use crate::sessions::{self, Session};
 use crate::state::AppState;
-use crate::tls::peer::PeerCert;
+use crate::tls::peer::{HandshakeCert, PeerCert};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedInBy {
@@ -44,8 +44,9 @@ pub enum CertProblem {
     UnknownUser,
     /// Its CN names a user, but the certificate is not bound to them (`LAB_CERT_BINDING=fingerprint`).
     NotBound { user: String },
-    /// The proxy forwarded a certificate the bank refused.
-    Forwarded(String),
+    /// The certificate fails the checks now: revoked since the connection opened, or a
+    /// forwarded one the bank refused.
+    Refused(String),
 }
 
 /// Everything the bank knows about the sender of a request.
@@ -84,36 +85,49 @@ impl Visitor {
                 break;
             }
         }
-        let forwarded =
-            req.extensions().get::<ForwardedRefusal>().map(|r| CertProblem::Forwarded(r.0.clone()));
+        let forwarded = req.extensions().get::<ForwardedRefusal>().map(|r| CertProblem::Refused(r.0.clone()));
         let (user, cert_problem) = match (&cert, &session) {
+            (Some(_), _) if let Some(why) = Self::recheck(req, state) => {
+                (None, Some(CertProblem::Refused(why)))
+            }
             (Some(cert), _) => Self::certificate_user(state, cert).await?,
             (None, Some(Session { user_id: Some(id), .. })) => {
                 (repo::find_by_id(pool, *id).await?.map(|u| (u, SignedInBy::Password)), forwarded)
             }
             (None, _) => (None, forwarded),
         };
-        if let (Some(CertProblem::NotBound { user }), Some(cert)) = (&cert_problem, &cert) {
-            // The guard audits state-changing requests; page loads are recorded here.
-            if req.method().is_safe() {
-                let reason = format!(
+        // The guard audits state-changing requests (and the proxy its header); page loads with a
+        // refused handshake certificate are recorded here.
+        let refusal = match &cert_problem {
+            Some(CertProblem::NotBound { user }) => Some((
+                "cert-binding",
+                format!(
                     "the certificate names \"{user}\" but its fingerprint is not bound to {user} \
                      (LAB_CERT_BINDING=fingerprint): refused"
-                );
-                let event = AuditEvent::identity(
-                    RequestFacts::of(req),
-                    None,
-                    Some(cert),
-                    "cert-binding",
-                    reason,
-                    403,
-                );
-                if let Err(e) = audit::record(pool, &event).await {
-                    tracing::error!("could not record the audit event for an unbound certificate: {e}");
-                }
+                ),
+            )),
+            Some(CertProblem::Refused(why)) if req.conn_data::<HandshakeCert>().is_some() => Some((
+                "certificate-check",
+                format!("the certificate of this connection no longer passes: {why}"),
+            )),
+            _ => None,
+        };
+        if let (Some((decided_by, reason)), true) = (refusal, req.method().is_safe()) {
+            let event =
+                AuditEvent::identity(RequestFacts::of(req), None, cert.as_ref(), decided_by, reason, 403);
+            if let Err(e) = audit::record(pool, &event).await {
+                tracing::error!("could not record an identity refusal: {e}");
             }
         }
         Ok(Self { cert, session, user, cert_problem })
+    }
+
+    /// The handshake checked this connection's certificate when it opened; a connection (or a
+    /// resumed session) can outlive a revocation, so each request checks it again.
+    fn recheck(req: &HttpRequest, state: &AppState) -> Option<String> {
+        let der = req.conn_data::<HandshakeCert>()?;
+        let verifier = state.verifier.as_ref()?;
+        verifier.check(&der.0[..].into()).err().map(|refusal| refusal.reason)
     }
 
     /// The user a certificate signs in, or why none.
@@ -161,7 +175,7 @@ impl Visitor {
                 user: user.clone(),
                 fingerprint: self.cert.as_ref().map(|c| c.fingerprint.clone()).unwrap_or_default(),
             },
-            Some(CertProblem::Forwarded(reason)) => AppError::ForwardedCertificateRefused(reason.clone()),
+            Some(CertProblem::Refused(reason)) => AppError::CertificateRefused(reason.clone()),
             None => AppError::NotSignedIn,
         })
     }

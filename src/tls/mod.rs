@@ -39,6 +39,7 @@ pub fn server_config(
 ) -> Result<rustls::ServerConfig, TlsError> {
     let builder =
         rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    let client_auth = verifier.is_some();
     let builder = match verifier {
         Some(verifier) => builder.with_client_cert_verifier(verifier),
         None => builder.with_no_client_auth(),
@@ -46,6 +47,12 @@ pub fn server_config(
     let key_path = certs_dir.join("server.key");
     let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| file_error(&key_path, e))?;
     let mut config = builder.with_single_cert(read_certs(&certs_dir.join("server.crt"))?, key)?;
+    if client_auth {
+        // A resumed session skips the verifier: no CRL check and no audit of a refusal. Every
+        // connection gets a full handshake instead (the requests on it are re-checked anyway).
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }

@@ -35,11 +35,17 @@ impl PeerCert {
     }
 }
 
+/// The DER of the certificate presented in this connection's handshake, checked again on each
+/// request (a revocation must not wait for the connection to close).
+#[derive(Debug, Clone)]
+pub struct HandshakeCert(pub std::sync::Arc<[u8]>);
+
 /// `HttpServer::on_connect` callback: stores the peer certificate of TLS connections.
 pub fn on_connect(connection: &dyn Any, data: &mut Extensions) {
     let Some(tls) = connection.downcast_ref::<TlsStream<TcpStream>>() else { return };
     let (_, session) = tls.get_ref();
     if let Some(cert) = session.peer_certificates().and_then(<[_]>::first) {
         data.insert(PeerCert::from_der(cert));
+        data.insert(HandshakeCert(cert.as_ref().into()));
     }
 }

@@ -78,10 +78,12 @@ impl LabVerifier {
         Ok(())
     }
 
-    /// Runs the handshake's checks on a certificate that arrived some other way (a proxy's
-    /// header): CA, dates, extended key usage and CRL. Refusals are reported like handshake ones.
+    /// Runs the handshake's checks, with the current CRL, on a certificate outside a handshake:
+    /// one a proxy forwarded, or one whose connection opened before a revocation. The caller
+    /// audits a refusal (with its request).
     pub fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), Refusal> {
-        self.verify_client_cert(end_entity, &[], UnixTime::now())
+        self.current()
+            .verify_client_cert(end_entity, &[], UnixTime::now())
             .map(|_| ())
             .map_err(|error| refusal(end_entity, &error))
     }

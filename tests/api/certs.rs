@@ -143,6 +143,26 @@ async fn cli_ok(app: &TestApp, args: &[&str]) -> String {
     ran.stdout
 }
 
+/// A client certificate for `cn` from a CA that shares nothing with the lab's, not even its name.
+fn from_unrelated_ca(cn: &str) -> ClientCert {
+    use rcgen::{
+        BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+        Issuer, KeyPair,
+    };
+    let mut ca = CertificateParams::default();
+    ca.distinguished_name = DistinguishedName::new();
+    ca.distinguished_name.push(DnType::CommonName, "Some Other CA");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let issuer = Issuer::new(ca, KeyPair::generate().unwrap());
+    let mut leaf = CertificateParams::default();
+    leaf.distinguished_name = DistinguishedName::new();
+    leaf.distinguished_name.push(DnType::CommonName, cn);
+    leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+    let key = KeyPair::generate().unwrap();
+    let cert = leaf.signed_by(&key, &issuer).unwrap();
+    ClientCert { cert_pem: cert.pem(), key_pem: key.serialize_pem() }
+}
+
 fn days(n: i64) -> time::Duration {
     time::Duration::days(n)
 }
@@ -188,8 +208,15 @@ async fn every_invalid_certificate_fails_the_handshake_and_is_audited_with_its_r
             cn: "localhost",
         },
         Refused {
-            case: "a foreign CA's alice",
+            // Same issuer name as the lab CA: the chain is found, its signature fails.
+            case: "an alice from a foreign CA named like the lab's",
             cert: foreign_ca.issue_client("alice", Validity::days(30)).unwrap().into(),
+            reason: "bad signature:",
+            cn: "alice",
+        },
+        Refused {
+            case: "an alice from an unrelated CA",
+            cert: from_unrelated_ca("alice"),
             reason: "unknown issuer:",
             cn: "alice",
         },
@@ -398,4 +425,81 @@ async fn certs_commands_refuse_bad_input_with_a_clear_message_and_change_nothing
     assert_eq!(revoked, [serial], "only the spare certificate is revoked");
     assert_signs_in(&app, &app.user_cert("alice"), "alice", "positive control").await;
     assert_signs_in(&app, &app.user_cert("bob"), "bob", "positive control").await;
+}
+
+/// A client like a browser's: it keeps no idle connection (every request is a new handshake) but
+/// resumes TLS sessions, as browsers do.
+fn resuming_client(app: &TestApp, cert: &ClientCert) -> reqwest::Client {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_file(app.certs.join("ca.crt")).unwrap()).unwrap();
+    let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).unwrap()];
+    let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    // rustls resumes sessions by default (an in-memory cache), as browsers do.
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, key)
+        .unwrap();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(config)
+        .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], app.bank_port)))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_revoked_certificate_is_refused_even_to_a_client_that_resumes_its_tls_session() {
+    // Arrange: alice's browser has signed in once, and holds a session ticket.
+    let app = spawn_app(&[]).await;
+    let alice = app.user_cert("alice");
+    let browser = resuming_client(&app, &alice);
+    let before = browser.get(app.url("/api/me")).send().await.expect("signed in before").status();
+    assert_eq!(before, 200);
+
+    // Act: revoke, and wait until a full handshake is refused.
+    cli_ok(&app, &["certs", "revoke", "alice"]).await;
+    let (app, alice) = (&app, &alice);
+    eventually("a full handshake with the revoked certificate fails", move || async move {
+        api_me(app, alice).await.is_err().then_some(())
+    })
+    .await;
+
+    // Assert: a new connection from the same browser (a resumed handshake) is refused too.
+    let after = browser.get(app.url("/api/me")).send().await;
+    assert!(after.is_err(), "the revoked certificate still signs in: {:?}", after.map(|r| r.status()));
+}
+
+#[tokio::test]
+async fn a_connection_opened_before_the_revocation_is_refused_on_its_next_request() {
+    // Arrange: alice's client keeps its connection open between requests, as a browser does.
+    let app = spawn_app(&[]).await;
+    let alice = app.user_cert("alice");
+    let browser = app.client(Some(&alice));
+    let before = browser.get(app.url("/api/me")).send().await.expect("signed in before");
+    assert_eq!(before.status(), 200);
+    before.bytes().await.unwrap();
+
+    // Act: revoke; wait until a new connection is refused in its handshake.
+    cli_ok(&app, &["certs", "revoke", "alice"]).await;
+    let (app, alice) = (&app, &alice);
+    eventually("a full handshake with the revoked certificate fails", move || async move {
+        api_me(app, alice).await.is_err().then_some(())
+    })
+    .await;
+
+    // Assert: the open connection's next request is refused by the per-request check, with the reason.
+    let after = browser.get(app.url("/api/me")).send().await.expect("the open connection answers");
+    assert_eq!(after.status(), 403);
+    let body: serde_json::Value = after.json().await.unwrap();
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("Your certificate was refused: revoked"), "{error}");
+    let page = browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 403);
+    let rows = app.count("SELECT COUNT(*) FROM audit_events WHERE decided_by = 'certificate-check' AND reason LIKE '%revoked%'").await;
+    assert!(rows >= 1, "the refusal is audited");
 }
