@@ -51,6 +51,15 @@ async fn provision(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
     Ok((pki, pool))
 }
 
+/// The existing PKI and the database, untouched: for commands that must act on the
+/// certificates as they are (revoking a certificate the lab just renewed would miss the old one).
+async fn existing(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
+    let pki = Pki::load(&settings.certs_dir)
+        .map_err(|e| format!("{e} (start the lab once, or run `clickjack-lab certs`, to create the PKI)"))?;
+    let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
+    Ok((pki, pool))
+}
+
 async fn user(pool: &SqlitePool, name: &str) -> Result<User, String> {
     repo::find(pool, name).await.map_err(|e| e.to_string())?.ok_or_else(|| {
         format!("there is no user \"{name}\"; the bank's users are {}", seed_users().join(", "))
@@ -97,7 +106,7 @@ async fn issue(settings: &Settings, name: &str, bind_now: bool) -> Outcome {
 }
 
 async fn bind(settings: &Settings, name: &str, cert: Option<PathBuf>) -> Outcome {
-    let (pki, pool) = provision(settings).await?;
+    let (pki, pool) = existing(settings).await?;
     let user = user(&pool, name).await?;
     let path = cert.unwrap_or_else(|| pki.user_file(name, "crt"));
     let info = CertInfo::from_pem_file(&path).map_err(|e| e.to_string())?;
@@ -126,7 +135,7 @@ async fn bind(settings: &Settings, name: &str, cert: Option<PathBuf>) -> Outcome
 }
 
 async fn revoke(settings: &Settings, target: &str) -> Outcome {
-    let (pki, pool) = provision(settings).await?;
+    let (pki, pool) = existing(settings).await?;
     let (serial, whose) = if repo::find(&pool, target).await.map_err(|e| e.to_string())?.is_some() {
         let path = pki.user_file(target, "crt");
         let info = CertInfo::from_pem_file(&path).map_err(|e| e.to_string())?;
@@ -151,7 +160,7 @@ async fn revoke(settings: &Settings, target: &str) -> Outcome {
 }
 
 async fn list(settings: &Settings) -> Outcome {
-    let (pki, pool) = provision(settings).await?;
+    let (pki, pool) = existing(settings).await?;
     let mut out = String::from("Bound certificates (LAB_CERT_BINDING=fingerprint signs in only these):\n");
     for b in bindings::list(&pool).await.map_err(|e| e.to_string())? {
         let _ = writeln!(

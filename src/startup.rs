@@ -48,6 +48,9 @@ pub enum StartupError {
     Serve(io::Error),
 }
 
+/// Refused handshakes waiting for the audit log; beyond this many, they are logged and dropped.
+const AUDIT_QUEUE: usize = 1024;
+
 pub struct Application {
     ports: Ports,
     origins: Origins,
@@ -72,7 +75,7 @@ impl Application {
 
         // Handshake refusals go to the audit log through this channel (the verifier cannot wait
         // for the database).
-        let (refusals, mut refused) = tokio::sync::mpsc::unbounded_channel();
+        let (refusals, mut refused) = tokio::sync::mpsc::channel(AUDIT_QUEUE);
         let verifier = match settings.mtls {
             MtlsMode::Off => None,
             MtlsMode::Required | MtlsMode::Optional => Some(Arc::new(LabVerifier::new(

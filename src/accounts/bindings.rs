@@ -79,9 +79,9 @@ pub async fn list(pool: &SqlitePool) -> sqlx::Result<Vec<Binding>> {
     .await
 }
 
-/// Binds the certificates the lab itself issued to its seeded users: those (re)issued at this
-/// start, and the current one of any user with no binding at all (a new database). A
-/// certificate from `clickjack-lab certs issue` is left for `certs bind`.
+/// Binds the certificates the lab's provisioning issued to its seeded users: those (re)issued
+/// now, and, for a user with no binding at all (a new database), the current one if the
+/// provisioning issued it. A certificate from `clickjack-lab certs issue` is left for `certs bind`.
 pub async fn bind_provisioned(
     pool: &SqlitePool,
     pki: &Pki,
@@ -95,6 +95,14 @@ pub async fn bind_provisioned(
             continue;
         }
         let cert = CertInfo::from_pem_file(&pki.user_file(name, "crt"))?;
+        if !pki.provisioned(name, &cert.fingerprint) {
+            tracing::warn!(
+                "{name}'s certificate {} came from `certs issue`, not the lab's provisioning: bind it with \
+                 `clickjack-lab certs bind {name}`",
+                pki.user_file(name, "crt").display()
+            );
+            continue;
+        }
         bind(pool, &user, &cert, if fresh { "issued at start" } else { "first start" }).await?;
     }
     Ok(())

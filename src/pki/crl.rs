@@ -47,12 +47,15 @@ pub fn load_der(dir: &Path) -> Result<CertificateRevocationListDer<'static>, Pki
 }
 
 impl Pki {
-    /// Writes an empty CRL unless a readable one signed by this CA is there.
-    pub(super) fn ensure_crl(&self) -> Result<(), PkiError> {
-        if self.crl_entries().is_ok() {
-            return Ok(());
+    /// Writes an empty CRL when there is none (a new CA, or a PKI from before revocation), or
+    /// when `fresh` (a new CA: the old list's serials mean nothing to it). An existing list must
+    /// read back and carry this CA's signature: it is never silently replaced, or revoked
+    /// certificates would sign in again.
+    pub(super) fn ensure_crl(&self, fresh: bool) -> Result<(), PkiError> {
+        if fresh || !path(&self.dir).exists() {
+            return self.write_crl(&[], 1);
         }
-        self.write_crl(&[], 1)
+        self.crl_entries().map(|_| ())
     }
 
     /// The certificates this CA has revoked.
@@ -60,14 +63,21 @@ impl Pki {
         Ok(self.crl_entries()?.0)
     }
 
-    /// Adds `serial` to the CRL.
+    /// Adds `serial` to the CRL. Two `certs revoke` at once take turns (a lock file), so
+    /// neither loses the other's entry.
     pub fn revoke(&self, serial: &Serial) -> Result<Revocation, PkiError> {
+        let lock_path = self.dir.join("crl.lock");
+        let lock = std::fs::File::create(&lock_path).and_then(|file| file.lock().map(|()| file));
+        let _lock = lock.map_err(|source| PkiError::Io { path: lock_path.display().to_string(), source })?;
         let (mut entries, number) = self.crl_entries()?;
         if entries.iter().any(|r| &r.serial == serial) {
             return Ok(Revocation::AlreadyRevoked);
         }
         entries.push(Revoked { serial: serial.clone(), at: OffsetDateTime::now_utc() });
-        self.write_crl(&entries, number + 1)?;
+        let next = number
+            .checked_add(1)
+            .ok_or_else(|| unreadable(&path(&self.dir), "the CRL number is exhausted"))?;
+        self.write_crl(&entries, next)?;
         Ok(Revocation::Added)
     }
 
@@ -88,7 +98,11 @@ impl Pki {
                 at: r.revocation_date.to_datetime(),
             })
             .collect();
-        let number = crl.crl_number().and_then(|n| u64::try_from(n).ok()).unwrap_or(0);
+        // The number must only grow: a list without one (or with one too large) is not ours.
+        let number = crl
+            .crl_number()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| unreadable(&path, "no CRL number the lab can continue"))?;
         Ok((entries, number))
     }
 
@@ -114,7 +128,7 @@ impl Pki {
         let crl = params.signed_by(&issuer)?;
         // Written whole, then renamed: the bank's watcher never reads half a file.
         let path = path(&self.dir);
-        let partial = self.dir.join(format!("{CRL_FILE}.partial"));
+        let partial = self.dir.join(format!("{CRL_FILE}.{}.partial", std::process::id()));
         write_public(&partial, crl.pem()?.as_bytes())?;
         std::fs::rename(&partial, &path)
             .map_err(|source| PkiError::Io { path: path.display().to_string(), source })

@@ -30,6 +30,8 @@ pub const P12_PASSWORD: &str = "lab";
 pub const CA_COMMON_NAME: &str = "clickjack-lab dev CA";
 const ORGANIZATION: &str = "clickjack-lab";
 const RENEW_BEFORE: Duration = Duration::days(30);
+/// The record of the certificates the lab's provisioning issued, one `user fingerprint` a line.
+const PROVISIONED_FILE: &str = "provisioned.txt";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PkiError {
@@ -155,8 +157,17 @@ impl Pki {
     /// `127.0.0.1`, `::1` and `bind` (when that is another address). Returns the users whose
     /// certificates were (re)issued.
     pub fn ensure(dir: &Path, users: &[&str], bind: IpAddr) -> Result<(Self, Vec<String>), PkiError> {
+        let new_ca = !(dir.join("ca.crt").exists() && dir.join("ca.key").exists());
         let pki = Self::load_or_create(dir, false)?;
-        pki.ensure_crl()?;
+        pki.ensure_crl(new_ca)?;
+        if !pki.dir.join(PROVISIONED_FILE).exists() {
+            // A PKI from before the record was kept: its users' certificates are the lab's own.
+            for user in users {
+                if let Ok(cert) = CertInfo::from_pem_file(&pki.user_file(user, "crt")) {
+                    pki.record_provisioned(user, &cert.fingerprint)?;
+                }
+            }
+        }
         let issued = pki.ensure_leaves(users, &server_names(bind), false)?;
         Ok((pki, issued))
     }
@@ -164,7 +175,7 @@ impl Pki {
     /// Reissues every leaf certificate; with `new_ca`, replaces the CA (and its CRL) first.
     pub fn regenerate(dir: &Path, users: &[&str], bind: IpAddr, new_ca: bool) -> Result<Self, PkiError> {
         let pki = Self::load_or_create(dir, new_ca)?;
-        pki.ensure_crl()?;
+        pki.ensure_crl(new_ca)?;
         pki.ensure_leaves(users, &server_names(bind), true)?;
         Ok(pki)
     }
@@ -217,7 +228,8 @@ impl Pki {
         for user in users {
             let (crt, key) = (self.user_file(user, "crt"), self.user_file(user, "key"));
             if force || !self.current(&crt, &key) || !self.user_file(user, "p12").exists() {
-                self.issue_user(user)?;
+                let cert = self.issue_user(user)?;
+                self.record_provisioned(user, &crate::crypto::fingerprint(&cert.cert_der))?;
                 issued.push((*user).to_owned());
             }
         }
@@ -231,6 +243,25 @@ impl Pki {
         write_public(&self.user_file(user, "crt"), issued.cert_pem.as_bytes())?;
         write_private(&self.user_file(user, "p12"), &self.pkcs12(user, &issued)?)?;
         Ok(issued)
+    }
+
+    /// Notes that the lab's own provisioning (first start, renewal, `certs` reissue) issued this
+    /// certificate, as opposed to `certs issue`: only those are bound without being asked.
+    fn record_provisioned(&self, user: &str, fingerprint: &str) -> Result<(), PkiError> {
+        use std::io::Write;
+        let path = self.dir.join(PROVISIONED_FILE);
+        fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .and_then(|mut file| writeln!(file, "{user} {fingerprint}"))
+            .map_err(|source| PkiError::Io { path: path.display().to_string(), source })
+    }
+
+    /// Whether the lab's own provisioning issued `user` the certificate with `fingerprint`.
+    pub fn provisioned(&self, user: &str, fingerprint: &str) -> bool {
+        let Ok(text) = fs::read_to_string(self.dir.join(PROVISIONED_FILE)) else { return false };
+        text.lines().any(|line| line.split_once(' ') == Some((user, fingerprint)))
     }
 
     /// `<user>.<ext>` in the PKI folder.
@@ -457,7 +488,16 @@ mod tests {
         assert_eq!(revoked, [alice.serial, bob.serial]);
         crl::load_der(dir.path()).unwrap();
 
-        // A new CA starts a new, empty list (the old one's signature no longer verifies).
+        // A damaged list stops start-up instead of being replaced by an empty one.
+        let crl_file = crl::path(dir.path());
+        let good = fs::read(&crl_file).unwrap();
+        fs::write(&crl_file, b"not a CRL").unwrap();
+        let err = Pki::ensure(dir.path(), &["alice"], LOOPBACK).err().expect("a damaged CRL is an error");
+        assert!(err.to_string().contains("crl.pem"), "{err}");
+        fs::write(&crl_file, good).unwrap();
+        assert_eq!(Pki::ensure(dir.path(), &["alice"], LOOPBACK).unwrap().0.revoked().unwrap().len(), 2);
+
+        // A new CA starts a new, empty list (the old one's serials mean nothing to it).
         let renewed = Pki::regenerate(dir.path(), &["alice"], LOOPBACK, true).unwrap();
         assert!(renewed.revoked().unwrap().is_empty());
     }

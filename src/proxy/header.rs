@@ -3,7 +3,9 @@
 //! - URL-encoded PEM, as nginx's `$ssl_client_escaped_cert` sends it;
 //! - Envoy's `x-forwarded-client-cert` (XFCC): `;`-separated `key=value` pairs per proxy,
 //!   `,`-separated between proxies, the certificate URL-encoded in `Cert="..."`; the last
-//!   element is the one the nearest proxy added;
+//!   element is the one the nearest proxy added. Quotes must balance (`\"` escapes one) and an
+//!   element may name its `Cert` once: an earlier, client-written element cannot swallow the
+//!   proxy's separator with an open quote, nor slip a second certificate in;
 //! - the base64 body of a PEM without its BEGIN/END lines (Traefik's `X-Forwarded-Tls-Client-Cert`).
 
 use percent_encoding::percent_decode_str;
@@ -47,26 +49,51 @@ fn is_xfcc_key(key: &str) -> bool {
 
 /// The `Cert` of the last XFCC element.
 fn xfcc_cert(value: &str) -> Result<String, String> {
+    if !quotes_balance(value) {
+        return Err("the x-forwarded-client-cert header has an unclosed quote".to_owned());
+    }
     let elements = split_outside_quotes(value, ',');
     let last = elements.last().ok_or_else(|| "an empty x-forwarded-client-cert header".to_owned())?;
-    split_outside_quotes(last, ';')
-        .iter()
+    let mut certs = split_outside_quotes(last, ';')
+        .into_iter()
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| key.trim().eq_ignore_ascii_case("cert"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-        .ok_or_else(|| {
-            "the x-forwarded-client-cert element has no Cert= field (Envoy sends it when \
-             forward_client_cert_details sets cert: true)"
-                .to_owned()
-        })
+        .filter(|(key, _)| key.trim().eq_ignore_ascii_case("cert"))
+        .map(|(_, v)| v.trim().trim_matches('"').to_owned());
+    let cert = certs.next().ok_or_else(|| {
+        "the x-forwarded-client-cert element has no Cert= field (Envoy sends it when \
+         forward_client_cert_details sets cert: true)"
+            .to_owned()
+    })?;
+    if certs.next().is_some() {
+        return Err("the x-forwarded-client-cert element names Cert= twice".to_owned());
+    }
+    Ok(cert)
 }
 
-/// Splits on `separator` except inside double quotes.
+/// Whether every double quote (other than a `\"`) is closed.
+fn quotes_balance(text: &str) -> bool {
+    let (mut quoted, mut escaped) = (false, false);
+    for c in text.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => quoted = !quoted,
+            _ => {}
+        }
+    }
+    !quoted
+}
+
+/// Splits on `separator` except inside double quotes (`\"` does not end a quote).
 fn split_outside_quotes(text: &str, separator: char) -> Vec<&str> {
     let mut parts = Vec::new();
-    let (mut start, mut quoted) = (0, false);
+    let (mut start, mut quoted, mut escaped) = (0, false, false);
     for (i, c) in text.char_indices() {
-        if c == '"' {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '"' {
             quoted = !quoted;
         } else if c == separator && !quoted {
             parts.push(&text[start..i]);
@@ -109,6 +136,22 @@ mod tests {
         assert_eq!(certificate(&value).unwrap().as_ref(), der.as_slice());
         let err = certificate("By=spiffe://bank;Hash=abcd").unwrap_err();
         assert!(err.contains("no Cert="), "{err}");
+        // Envoy escapes quotes inside a Subject.
+        let escaped_subject =
+            format!("By=spiffe://bank;Subject=\"CN=a \\\"b\\\", O=x\";Cert=\"{}\"", escape(&pem));
+        assert_eq!(certificate(&escaped_subject).unwrap().as_ref(), der.as_slice());
+    }
+
+    #[test]
+    fn a_client_written_element_cannot_hide_the_proxys_separator_or_add_a_cert() {
+        let (alice, _) = pem();
+        let (mallory, _) = pem();
+        // mallory's own element ends in an open quote; the proxy appends its element after it.
+        let smuggled =
+            format!("Cert={};Subject=\",By=spiffe://bank;Cert=\"{}\";URI=", escape(&alice), escape(&mallory));
+        assert!(certificate(&smuggled).unwrap_err().contains("unclosed quote"));
+        let twice = format!("By=spiffe://bank;Cert=\"{}\";Cert=\"{}\"", escape(&alice), escape(&mallory));
+        assert!(certificate(&twice).unwrap_err().contains("twice"));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! - the proxy mode can run the very same checks on a certificate forwarded in a header.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock, Weak};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
 use rustls::client::danger::HandshakeSignatureValid;
@@ -15,7 +15,7 @@ use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::Sender;
 
 use super::TlsError;
 use crate::pki::{CertInfo, crl};
@@ -35,10 +35,13 @@ pub struct Refusal {
 pub struct LabVerifier {
     certs_dir: PathBuf,
     roots: Arc<RootCertStore>,
+    ca_der: Vec<u8>,
     hints: Vec<DistinguishedName>,
     mandatory: bool,
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
-    refusals: Option<UnboundedSender<Refusal>>,
+    /// The CRL file's stamp when it was last read (taken before reading it).
+    loaded: Mutex<Option<(SystemTime, u64)>>,
+    refusals: Option<Sender<Refusal>>,
 }
 
 impl std::fmt::Debug for LabVerifier {
@@ -53,28 +56,36 @@ impl LabVerifier {
     pub fn new(
         certs_dir: &Path,
         mandatory: bool,
-        refusals: Option<UnboundedSender<Refusal>>,
+        refusals: Option<Sender<Refusal>>,
     ) -> Result<Self, TlsError> {
+        let cas = super::read_certs(&certs_dir.join("ca.crt"))?;
+        let ca_der = cas[0].to_vec();
         let mut roots = RootCertStore::empty();
-        for ca in super::read_certs(&certs_dir.join("ca.crt"))? {
+        for ca in cas {
             roots.add(ca)?;
         }
         let roots = Arc::new(roots);
-        let inner = build(&roots, certs_dir)?;
+        let stamp = stamp(&crl::path(certs_dir));
+        let inner = build(&roots, &ca_der, certs_dir)?;
         Ok(Self {
             certs_dir: certs_dir.to_owned(),
             hints: inner.root_hint_subjects().to_vec(),
             roots,
+            ca_der,
             mandatory,
             inner: RwLock::new(inner),
+            loaded: Mutex::new(stamp),
             refusals,
         })
     }
 
-    /// Reads `crl.pem` again. On error the previous list stays in force.
+    /// Reads `crl.pem` again. On error (unreadable, not signed by the lab CA) the previous list
+    /// stays in force.
     pub fn reload(&self) -> Result<(), TlsError> {
-        let fresh = build(&self.roots, &self.certs_dir)?;
+        let stamp = stamp(&crl::path(&self.certs_dir));
+        let fresh = build(&self.roots, &self.ca_der, &self.certs_dir)?;
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+        *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = stamp;
         Ok(())
     }
 
@@ -137,7 +148,10 @@ impl ClientCertVerifier for LabVerifier {
         if let (Err(error), Some(refusals)) = (&result, &self.refusals) {
             let refusal = refusal(end_entity, error);
             tracing::info!("client certificate refused: {}", refusal.reason);
-            let _ = refusals.send(refusal);
+            if refusals.try_send(refusal).is_err() {
+                // A flood of bad handshakes must not queue without bound: the log says so instead.
+                tracing::warn!("audit queue full: a refused handshake was not recorded");
+            }
         }
         result
     }
@@ -165,11 +179,20 @@ impl ClientCertVerifier for LabVerifier {
     }
 }
 
-fn build(roots: &Arc<RootCertStore>, certs_dir: &Path) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-    let crl = crl::load_der(certs_dir).map_err(|e| TlsError::File {
-        path: crl::path(certs_dir).display().to_string(),
-        reason: e.to_string(),
-    })?;
+fn build(
+    roots: &Arc<RootCertStore>,
+    ca_der: &[u8],
+    certs_dir: &Path,
+) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
+    let file_error =
+        |reason: String| TlsError::File { path: crl::path(certs_dir).display().to_string(), reason };
+    let crl = crl::load_der(certs_dir).map_err(|e| file_error(e.to_string()))?;
+    // rustls matches a CRL to its issuer by name; a list from another CA of the same name (after
+    // `certs --new-ca`, say) would make every handshake fail with a puzzling error.
+    let signed = x509_parser::parse_x509_crl(&crl).ok().zip(x509_parser::parse_x509_certificate(ca_der).ok());
+    if !signed.is_some_and(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_ok()) {
+        return Err(file_error("not a CRL signed by the lab CA in ca.crt".to_owned()));
+    }
     Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), super::provider())
         .with_crls([crl])
         // A client certificate always chains straight to the lab CA; its status is in our CRL.

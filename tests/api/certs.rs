@@ -503,3 +503,31 @@ async fn a_connection_opened_before_the_revocation_is_refused_on_its_next_reques
     let rows = app.count("SELECT COUNT(*) FROM audit_events WHERE decided_by = 'certificate-check' AND reason LIKE '%revoked%'").await;
     assert!(rows >= 1, "the refusal is audited");
 }
+
+#[tokio::test]
+async fn a_new_database_binds_the_labs_own_certificates_but_not_one_from_certs_issue() {
+    // Arrange: a running lab; then a second certificate for alice from `certs issue`, unbound.
+    let app = spawn_app(&[]).await;
+    cli_ok(&app, &["certs", "issue", "alice"]).await;
+    let issued = CertInfo::from_pem_file(&app.certs.join("alice.crt")).unwrap();
+
+    // Act: the same PKI with a new, empty database (a trainee deleted data/).
+    let fresh = app.dir().join("fresh.sqlite");
+    let fresh_db = fresh.display().to_string();
+    let mut command = lab_binary(app.dir(), &[("LAB_DATABASE", fresh_db.as_str())]);
+    command.args(["certs", "issue", "bob", "--bind"]);
+    let output = tokio::task::spawn_blocking(move || run_binary(command)).await.unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let mut command = lab_binary(app.dir(), &[("LAB_DATABASE", fresh_db.as_str())]);
+    command.args(["certs", "list"]);
+    let output = tokio::task::spawn_blocking(move || run_binary(command)).await.unwrap();
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+
+    // Assert: mallory's provisioned certificate was bound by itself; alice's `certs issue` one was not.
+    assert!(listed.contains("mallory"), "{listed}");
+    assert!(
+        !listed.contains(&issued.fingerprint),
+        "a certificate from `certs issue` is bound only on request: {listed}"
+    );
+    assert!(!listed.lines().any(|line| line.trim_start().starts_with("alice")), "{listed}");
+}

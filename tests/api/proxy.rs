@@ -198,7 +198,19 @@ async fn envoys_xfcc_format_is_read_and_its_certificate_checked() {
     assert_eq!(status, 403);
     assert!(error.contains("no Cert= field"), "{error}");
 
+    // Two copies of the header (a client's and the proxy's): refused, whichever comes first.
+    let twice = envoy
+        .get(upstream_url(&app, "/api/me"))
+        .header("x-forwarded-client-cert", xfcc(&alices_certificate(&app)))
+        .header("x-forwarded-client-cert", xfcc(&alices_certificate(&app)))
+        .send()
+        .await
+        .unwrap();
+    let (status, error) = me(twice).await.unwrap_err();
+    assert_eq!(status, 403);
+    assert!(error.contains("sent 2 times"), "{error}");
+
     let reasons = audited(&app, "proxy-certificate").await;
-    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons[0].contains("bad signature") && reasons[0].contains("from 127.0.0.2"), "{reasons:?}");
 }

@@ -48,14 +48,16 @@ pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
 /// The browser's bank (`bank_url`) is nginx; the bank itself listens on `upstream`.
 pub async fn spawn_app_behind_nginx(vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let port_text = port.to_string();
-    let mut all =
-        vec![("LAB_MTLS", "proxy"), ("LAB_BANK_PORT", port_text.as_str()), ("LAB_UPSTREAM_PORT", "0")];
+    // nginx's configuration names both ports, so both are chosen before the lab starts.
+    let (port, upstream) = (free_port().to_string(), free_port().to_string());
+    let mut all = vec![
+        ("LAB_MTLS", "proxy"),
+        ("LAB_BANK_PORT", port.as_str()),
+        ("LAB_UPSTREAM_PORT", upstream.as_str()),
+    ];
     all.extend_from_slice(vars);
     let mut app = spawn_in(dir, &all).await;
-    let upstream = app.upstream.expect("proxy mode has an upstream");
-    app.proxy = Some(Nginx::start(&app, port, upstream).await);
+    app.proxy = Some(Nginx::start(&app).await);
     app
 }
 
@@ -73,28 +75,16 @@ pub struct Nginx {
 pub const NGINX: &str = "/usr/sbin/nginx";
 
 impl Nginx {
-    async fn start(app: &TestApp, port: u16, upstream: SocketAddr) -> Self {
+    /// Runs nginx with the configuration `clickjack-lab nginx-config` writes for these settings.
+    async fn start(app: &TestApp) -> Self {
         assert!(
             Path::new(NGINX).exists(),
             "{NGINX} is missing: proxy tests need Debian's nginx (apt-get install -y nginx; .ci/run does)"
         );
         let runtime_dir = app.dir().join("nginx");
-        std::fs::create_dir_all(&runtime_dir).expect("nginx folder");
-        let settings = &app.settings;
-        let source = match &settings.trusted_proxies {
-            clickjack_lab::config::TrustedProxies::Only(list) => list.first().copied(),
-            clickjack_lab::config::TrustedProxies::Any => None,
-        };
-        let config = clickjack_lab::proxy::nginx::config(&clickjack_lab::proxy::nginx::Site {
-            listen: SocketAddr::from(([127, 0, 0, 1], port)),
-            upstream,
-            source,
-            header: settings.client_cert_header.as_str(),
-            certs_dir: &app.certs,
-            runtime_dir: &runtime_dir,
-        });
+        clickjack_lab::commands::nginx_config(&app.settings, &runtime_dir).expect("nginx-config");
         let file = runtime_dir.join("nginx.conf");
-        std::fs::write(&file, config).expect("nginx.conf");
+        let port = app.settings.bank_port;
         let child = std::process::Command::new(NGINX)
             .arg("-c")
             .arg(&file)
