@@ -190,7 +190,7 @@ fn build(
     // rustls matches a CRL to its issuer by name; a list from another CA of the same name (after
     // `certs --new-ca`, say) would make every handshake fail with a puzzling error.
     let signed = x509_parser::parse_x509_crl(&crl).ok().zip(x509_parser::parse_x509_certificate(ca_der).ok());
-    if !signed.is_some_and(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_ok()) {
+    if signed.is_none_or(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_err()) {
         return Err(file_error("not a CRL signed by the lab CA in ca.crt".to_owned()));
     }
     Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), super::provider())
