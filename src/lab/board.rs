@@ -3,7 +3,7 @@
 
 use super::scenarios::{SCENARIOS, Scenario};
 use super::solves::Detection;
-use super::{Browser, Delivery, LabOrigins, Outcome, Victim, expect};
+use super::{Browser, Delivery, Engine, LabOrigins, Outcome, Victim, expect};
 use crate::config::{MtlsMode, Settings};
 
 /// One row of the board.
@@ -12,13 +12,23 @@ pub struct Row {
     /// Where the attack page is.
     pub url: String,
     pub victim: &'static str,
-    pub outcome: Outcome,
-    /// The outcome in a browser that allows third-party cookies, where it differs.
-    pub with_third_party_cookies: Option<Outcome>,
+    /// The outcome in each engine, in [`Engine::ALL`]'s order.
+    pub engines: Vec<EngineOutcome>,
     /// The detection that proves this attack landed (`framed`, `popup`, `forged`).
     pub proof: &'static str,
     /// How many transfers landed through this attack's own path.
     pub solved: i64,
+}
+
+/// One engine's column of a row.
+pub struct EngineOutcome {
+    pub engine: Engine,
+    /// With the engine's default settings.
+    pub outcome: Outcome,
+    /// With third-party cookies allowed, where that differs.
+    pub with_third_party_cookies: Option<Outcome>,
+    /// The visitor's own engine.
+    pub yours: bool,
 }
 
 /// How the visitor is signed in, as far as the attacks care.
@@ -46,6 +56,7 @@ pub fn rows(
     settings: &Settings,
     origins: &LabOrigins,
     visitor: Victim,
+    engine: Option<Engine>,
     detected: &[(String, String, i64)],
 ) -> Vec<Row> {
     SCENARIOS
@@ -53,8 +64,19 @@ pub fn rows(
         .map(|scenario| {
             let victim = scenario.victim.unwrap_or(visitor);
             let judge = |browser| expect(scenario.delivery, victim, settings, origins, browser);
-            let outcome = judge(Browser::CHROMIUM_DEFAULTS);
-            let allowed = judge(Browser { third_party_cookies: true });
+            let engines = Engine::ALL
+                .into_iter()
+                .map(|each| {
+                    let outcome = judge(Browser::defaults(each));
+                    let allowed = judge(Browser { third_party_cookies: true, ..Browser::defaults(each) });
+                    EngineOutcome {
+                        engine: each,
+                        with_third_party_cookies: (allowed != outcome).then_some(allowed),
+                        outcome,
+                        yours: engine == Some(each),
+                    }
+                })
+                .collect();
             let origin = if scenario.same_site() { &origins.same_site } else { &origins.cross_site };
             let proof = proof(scenario.delivery).as_str();
             Row {
@@ -64,8 +86,7 @@ pub fn rows(
                     Victim::Certificate => "certificate",
                     Victim::CookieSession => "password session",
                 },
-                with_third_party_cookies: (allowed != outcome).then_some(allowed),
-                outcome,
+                engines,
                 proof,
                 solved: detected
                     .iter()
@@ -88,7 +109,7 @@ mod tests {
             ("basic".to_owned(), "framed".to_owned(), 2),
             ("doubleclick".to_owned(), "forged".to_owned(), 1),
         ];
-        let rows = rows(&settings, &LabOrigins::defaults(), Victim::Certificate, &detected);
+        let rows = rows(&settings, &LabOrigins::defaults(), Victim::Certificate, None, &detected);
         let solved = |id: &str| rows.iter().find(|r| r.scenario.id == id).unwrap().solved;
         assert_eq!(solved("basic"), 2);
         assert_eq!(solved("doubleclick"), 0, "a forged form does not solve DoubleClickjacking");

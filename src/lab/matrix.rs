@@ -1,11 +1,12 @@
 //! The matrix of scenarios and protections that the README shows: every cell computed by
-//! [`super::expect`], and marked where a browser test measured it in real Chromium (the
-//! measurements are recorded by `tests/browser` in `docs/measured.tsv`).
+//! [`super::expect`] for each engine, and marked where a browser test measured it in that
+//! engine, real headless Chromium or Firefox (the measurements are recorded by `tests/browser`
+//! in `docs/measured.tsv`).
 
 use std::fmt::Write;
 
 use super::scenarios::SCENARIOS;
-use super::{Browser, LabOrigins, Victim, expect};
+use super::{Browser, Engine, LabOrigins, Victim, expect};
 use crate::config::Settings;
 
 /// A column: a lab configuration, as the `LAB_*` variables that make it.
@@ -46,8 +47,10 @@ pub const COLUMNS: &[Column] = &[
 pub struct Measured {
     pub scenario: String,
     pub vars: String,
+    pub engine: Engine,
     pub third_party_cookies: bool,
     pub moved: bool,
+    /// The screenshot's file name in `docs/img/`.
     pub screenshot: String,
 }
 
@@ -56,17 +59,27 @@ impl Measured {
     pub fn to_line(&self) -> String {
         let cookies = if self.third_party_cookies { "3pc-allowed" } else { "3pc-blocked" };
         let moved = if self.moved { "moved" } else { "blocked" };
-        format!("{}\t{}\t{cookies}\t{moved}\t{}", self.scenario, self.vars, self.screenshot)
+        let engine = self.engine.as_str();
+        format!("{}\t{}\t{engine}\t{cookies}\t{moved}\t{}", self.scenario, self.vars, self.screenshot)
     }
 
     pub fn parse(line: &str) -> Option<Self> {
         let mut fields = line.split('\t');
         let scenario = fields.next()?.to_owned();
         let vars = fields.next()?.to_owned();
+        let engine = fields.next()?;
+        let engine = Engine::ALL.into_iter().find(|e| e.as_str() == engine)?;
         let third_party_cookies = fields.next()? == "3pc-allowed";
         let moved = fields.next()? == "moved";
         let screenshot = fields.next().unwrap_or_default().to_owned();
-        Some(Self { scenario, vars, third_party_cookies, moved, screenshot })
+        Some(Self { scenario, vars, engine, third_party_cookies, moved, screenshot })
+    }
+}
+
+fn short(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Chromium => "C",
+        Engine::Firefox => "F",
     }
 }
 
@@ -98,26 +111,37 @@ pub fn markdown(measured: &[Measured]) -> String {
                 vars.push(("LAB_MTLS", "optional"));
             }
             let settings = Settings::from_pairs(&vars).expect("a matrix column is valid");
-            let outcome = expect(scenario.delivery, victim, &settings, &origins, Browser::CHROMIUM_DEFAULTS);
-            let checked = measured.iter().any(|m| {
-                m.scenario == scenario.id
-                    && m.vars == key(&vars)
-                    && !m.third_party_cookies
-                    && m.moved == outcome.succeeds()
-            });
-            let cell = if outcome.succeeds() { "**moves**" } else { "blocked" };
-            let _ = write!(out, " {cell}{} |", if checked { " ✔" } else { "" });
+            let cells: Vec<String> = Engine::ALL
+                .into_iter()
+                .map(|engine| {
+                    let outcome =
+                        expect(scenario.delivery, victim, &settings, &origins, Browser::defaults(engine));
+                    let checked = measured.iter().any(|m| {
+                        m.scenario == scenario.id
+                            && m.vars == key(&vars)
+                            && m.engine == engine
+                            && !m.third_party_cookies
+                            && m.moved == outcome.succeeds()
+                    });
+                    let cell = if outcome.succeeds() { "**moves**" } else { "blocked" };
+                    format!("{}: {cell}{}", short(engine), if checked { " ✔" } else { "" })
+                })
+                .collect();
+            let _ = write!(out, " {} |", cells.join("<br>"));
         }
         out.push('\n');
     }
     out.push_str(
-        "\n**moves**: the victim's money reaches mallory; ✔: measured in headless Chromium by `tests/browser` \
-         (every browser test also checks its outcome against `lab::expect`). A new Chromium profile's settings \
-         (third-party cookies blocked); password-session rows run with `LAB_MTLS=optional`.\n\n",
+        "\n**moves**: the victim's money reaches mallory. C: Chromium, F: Firefox; ✔: measured in that \
+         engine, headless, by `tests/browser` (every browser test also checks its outcome against \
+         `lab::expect`). Each engine's new-profile settings (third-party cookies blocked in Chromium, Total \
+         Cookie Protection in Firefox); password-session rows run with `LAB_MTLS=optional`.\n\n",
     );
-    out.push_str("Every configuration the browser tests measured:\n\n| attack | configuration | third-party cookies | outcome | screenshot |\n| --- | --- | --- | --- | --- |\n");
+    out.push_str("Every configuration the browser tests measured:\n\n| attack | configuration | engine | third-party cookies | outcome | screenshot |\n| --- | --- | --- | --- | --- | --- |\n");
     let mut sorted = measured.to_vec();
-    sorted.sort_by(|a, b| (&a.scenario, &a.vars).cmp(&(&b.scenario, &b.vars)));
+    sorted.sort_by(|a, b| {
+        (&a.scenario, &a.vars, a.engine.as_str()).cmp(&(&b.scenario, &b.vars, b.engine.as_str()))
+    });
     for m in sorted {
         let vars = if m.vars.is_empty() { "defaults".to_owned() } else { format!("`{}`", m.vars) };
         let cookies = if m.third_party_cookies { "allowed" } else { "blocked (default)" };
@@ -125,9 +149,10 @@ pub fn markdown(measured: &[Measured]) -> String {
         let shot = if m.screenshot.is_empty() {
             String::new()
         } else {
-            format!("[picture](docs/img/{}.jpg)", m.screenshot)
+            format!("[picture](docs/img/{})", m.screenshot)
         };
-        let _ = writeln!(out, "| {} | {vars} | {cookies} | {outcome} | {shot} |", m.scenario);
+        let engine = m.engine.label();
+        let _ = writeln!(out, "| {} | {vars} | {engine} | {cookies} | {outcome} | {shot} |", m.scenario);
     }
     out
 }
@@ -142,7 +167,7 @@ mod tests {
         let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| ") && l.contains(". ")).collect();
         assert_eq!(rows.len(), SCENARIOS.len());
         for line in rows {
-            assert!(line.trim_end().ends_with("blocked |"), "the defaults block every attack: {line}");
+            assert!(line.trim_end().ends_with("F: blocked |"), "the defaults block every attack: {line}");
         }
     }
 
@@ -151,11 +176,12 @@ mod tests {
         let m = Measured {
             scenario: "basic".into(),
             vars: key(&[("LAB_PROTECTIONS", "off")]),
+            engine: Engine::Firefox,
             third_party_cookies: false,
             moved: true,
-            screenshot: "basic-everything-off".into(),
+            screenshot: "basic-everything-off-firefox.png".into(),
         };
         assert_eq!(Measured::parse(&m.to_line()), Some(m.clone()));
-        assert!(markdown(&[m]).contains("**moves** ✔"));
+        assert!(markdown(&[m]).contains("C: **moves**<br>F: **moves** ✔"));
     }
 }

@@ -49,16 +49,63 @@ pub enum Delivery {
     DoubleClick,
 }
 
-/// The browser settings that change the picture.
+/// A browser engine the lab's claims are measured in (`tests/browser` runs every scenario in both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// Chromium, and the browsers built on it (Chrome, Edge, Brave, Opera).
+    Chromium,
+    /// Firefox (Gecko).
+    Firefox,
+}
+
+impl Engine {
+    pub const ALL: [Engine; 2] = [Engine::Chromium, Engine::Firefox];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Chromium => "chromium",
+            Self::Firefox => "firefox",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Chromium => "Chromium (Chrome, Edge)",
+            Self::Firefox => "Firefox",
+        }
+    }
+
+    /// The engine a `User-Agent` names, if it is one of the two (Safari's WebKit is not measured).
+    pub fn from_user_agent(user_agent: &str) -> Option<Self> {
+        if user_agent.contains("Firefox/") {
+            Some(Self::Firefox)
+        } else if user_agent.contains("Chrome/") || user_agent.contains("Chromium/") {
+            Some(Self::Chromium)
+        } else {
+            None
+        }
+    }
+}
+
+/// The browser, and the one setting of it that changes the picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Browser {
-    /// Third-party cookies allowed (a new Chromium profile blocks them).
+    pub engine: Engine,
+    /// Third-party cookies allowed. By default neither engine lets the bank's cookie into another
+    /// site's frame: a new Chromium profile blocks third-party cookies, and Firefox's Total Cookie
+    /// Protection gives each top-level site its own cookie jar.
     pub third_party_cookies: bool,
 }
 
 impl Browser {
     /// A new Chromium profile.
-    pub const CHROMIUM_DEFAULTS: Browser = Browser { third_party_cookies: false };
+    pub const CHROMIUM_DEFAULTS: Browser = Browser { engine: Engine::Chromium, third_party_cookies: false };
+    /// A new Firefox profile.
+    pub const FIREFOX_DEFAULTS: Browser = Browser { engine: Engine::Firefox, third_party_cookies: false };
+
+    pub const fn defaults(engine: Engine) -> Self {
+        Browser { engine, third_party_cookies: false }
+    }
 }
 
 /// One reason an attack fails.
@@ -203,10 +250,16 @@ pub fn expect(
             let framed_cross_site =
                 matches!(delivery, Delivery::FramedClick { framer: Framer::CrossSite, .. });
             if framed_cross_site && p.samesite == SameSite::None && !browser.third_party_cookies {
-                block(
-                    "browser: third-party cookies blocked".into(),
-                    "the browser withholds the session cookie from another site's frame",
-                );
+                match browser.engine {
+                    Engine::Chromium => block(
+                        "browser: third-party cookies blocked".into(),
+                        "Chromium withholds the session cookie from another site's frame",
+                    ),
+                    Engine::Firefox => block(
+                        "browser: Total Cookie Protection".into(),
+                        "Firefox gives another site's frame a cookie jar of its own, without the bank's session",
+                    ),
+                }
             }
         }
     }
@@ -355,11 +408,24 @@ mod tests {
     }
 
     #[test]
+    fn engines_are_told_apart_by_their_user_agents() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        let safari = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Safari/605.1.15";
+        assert_eq!(Engine::from_user_agent(firefox), Some(Engine::Firefox));
+        assert_eq!(Engine::from_user_agent(chrome), Some(Engine::Chromium));
+        assert_eq!(Engine::from_user_agent(safari), None);
+        assert_eq!(Engine::from_user_agent("curl/8.5.0"), None);
+    }
+
+    #[test]
     fn cookie_sessions_depend_on_samesite_the_framer_and_the_browser() {
         let optional = ("LAB_MTLS", "optional");
-        let allowed = Browser { third_party_cookies: true };
+        let allowed = Browser { third_party_cookies: true, ..CHROMIUM };
         let blocked = outcome(FRAMED, Victim::CookieSession, &[optional, OFF], CHROMIUM);
         assert_eq!(blocked_by(&blocked), ["browser: third-party cookies blocked"]);
+        let partitioned = outcome(FRAMED, Victim::CookieSession, &[optional, OFF], Browser::FIREFOX_DEFAULTS);
+        assert_eq!(blocked_by(&partitioned), ["browser: Total Cookie Protection"]);
         assert!(outcome(FRAMED, Victim::CookieSession, &[optional, OFF], allowed).succeeds());
         assert!(
             !outcome(FRAMED, Victim::CookieSession, &[optional, OFF, ("LAB_SAMESITE", "lax")], allowed)

@@ -1,7 +1,7 @@
 //! The lab page (`/lab`): every scenario, the outcome to expect under the current flags (computed
 //! by `lab::expect` from the protections' own rules), solved badges, and the reset.
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
@@ -10,6 +10,7 @@ use crate::audit;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::identity::{SignedIn, SignedInBy, Visitor};
+use crate::lab::Engine;
 use crate::lab::board::{self, Row};
 use crate::lab::solves;
 use crate::protections::frame;
@@ -21,15 +22,28 @@ struct LabPage {
     layout: Layout,
     rows: Vec<Row>,
     you: &'static str,
+    engines: [Engine; 2],
+    /// The visitor's engine, from its User-Agent (None: another one, such as Safari's WebKit).
+    your_engine: Option<Engine>,
 }
 
-pub async fn page(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+impl LabPage {
+    fn is_yours(&self, engine: &Engine) -> bool {
+        self.your_engine == Some(*engine)
+    }
+}
+
+pub async fn page(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let your_engine = Engine::from_user_agent(user_agent);
     let by = visitor.user.as_ref().map(|(_, by)| *by);
     let victim = board::victim(by.map(|by| by == SignedInBy::Certificate), state.settings.mtls);
     let detected = solves::solved(&state.pool).await?;
     let page = LabPage {
         layout: Layout::new(&state, &visitor, "The lab").await?,
-        rows: board::rows(&state.settings, &state.lab_origins(), victim, &detected),
+        rows: board::rows(&state.settings, &state.lab_origins(), victim, your_engine, &detected),
+        engines: Engine::ALL,
+        your_engine,
         you: by.map_or("not signed in", |by| match by {
             SignedInBy::Certificate => "signed in by certificate",
             SignedInBy::Password => "signed in by password",

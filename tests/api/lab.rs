@@ -73,6 +73,14 @@ fn row<'a>(page: &'a str, scenario: &str) -> &'a str {
     &page[start..end]
 }
 
+/// One engine's cell of a row (`chromium` or `firefox`).
+fn cell<'a>(row: &'a str, engine: &str) -> &'a str {
+    let marker = format!("<td class=\"engine-{engine}");
+    let start = row.find(&marker).unwrap_or_else(|| panic!("no {engine} cell: {row}"));
+    let end = start + row[start..].find("</td>").expect("the cell ends");
+    &row[start..end]
+}
+
 /// The badges on the `/lab` page, as (scenario, badge text).
 fn badges(page: &str) -> Vec<(String, String)> {
     let mut found = Vec::new();
@@ -250,14 +258,21 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
         assert!(!row.contains("succeeds") && !row.contains("<li><code>"), "{scenario}: {row}");
     }
     for (scenario, flags) in expected_blocks {
-        let row = row(&page, scenario);
-        assert!(row.contains("<span class=\"expect-blocked\">blocked</span>"), "{scenario}: {row}");
-        assert!(!row.contains("succeeds"), "{scenario}: {row}");
-        for flag in flags {
-            assert!(row.contains(&format!("<li><code>{flag}</code>: ")), "{scenario}: {flag} not in {row}");
+        let whole = row(&page, scenario);
+        for engine in ["chromium", "firefox"] {
+            let row = cell(whole, engine);
+            assert!(row.contains("<span class=\"expect-blocked\">blocked</span>"), "{scenario}: {row}");
+            assert!(!row.contains("succeeds"), "{scenario}: {row}");
+            for flag in flags {
+                assert!(
+                    row.contains(&format!("<li><code>{flag}</code>: ")),
+                    "{scenario}: {flag} not in {row}"
+                );
+            }
+            let named = row.matches("<li><code>").count();
+            assert_eq!(named, flags.len(), "{scenario} in {engine}: exactly {flags:?}: {row}");
         }
-        let named = row.matches("<li><code>").count();
-        assert_eq!(named, flags.len(), "{scenario}: exactly {flags:?}: {row}");
+        let row = whole;
         let origin = if scenario == "samesite" { &app.samesite_attacker_url } else { &app.attacker_url };
         assert!(row.contains(&format!("href=\"{origin}/{scenario}.html\"")), "{scenario}: {row}");
     }
@@ -292,14 +307,62 @@ async fn the_cookie_session_row_shows_the_third_party_cookie_difference() {
     for page in [&anonymous, &with_cert] {
         let row = row(page, "cookie-session");
         assert!(row.contains("password session"), "{row}");
-        assert!(row.contains("<span class=\"expect-blocked\">blocked</span>"), "{row}");
-        assert!(row.contains("<code>browser: third-party cookies blocked</code>"), "{row}");
-        assert!(row.contains("With third-party cookies allowed: succeeds."), "{row}");
+        // Each engine's own reason: Chromium blocks third-party cookies, Firefox partitions them.
+        for (engine, reason) in [
+            ("chromium", "browser: third-party cookies blocked"),
+            ("firefox", "browser: Total Cookie Protection"),
+        ] {
+            let cell = cell(row, engine);
+            assert!(cell.contains("<span class=\"expect-blocked\">blocked</span>"), "{cell}");
+            assert!(cell.contains(&format!("<code>{reason}</code>")), "{cell}");
+            assert!(cell.contains("With third-party cookies allowed: succeeds."), "{cell}");
+        }
     }
     // Beside it, the certificate: no cookie setting protects it.
     let basic = row(&with_cert, "basic");
     assert!(basic.contains("certificate") && basic.contains("succeeds: the money moves"), "{basic}");
     assert!(!basic.contains("third-party"), "{basic}");
+}
+
+#[tokio::test]
+async fn the_lab_page_highlights_the_visitors_engine() {
+    let app = spawn_app(&[]).await;
+    let as_browser = async |user_agent: &str| {
+        let response = app
+            .client_as("alice")
+            .get(app.url("/lab"))
+            .header("User-Agent", user_agent)
+            .send()
+            .await
+            .unwrap();
+        read(response).await.1
+    };
+    let firefox = as_browser("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0").await;
+    assert!(firefox.contains("<th class=\"engine-firefox yours\">Firefox (yours)</th>"), "{firefox}");
+    assert!(firefox.contains("<th class=\"engine-chromium\">"), "{firefox}");
+    assert!(cell(row(&firefox, "basic"), "firefox").starts_with("<td class=\"engine-firefox yours\">"));
+    assert!(firefox.contains("Your browser is <strong>Firefox</strong>"), "{firefox}");
+
+    let chrome = as_browser(
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+    )
+    .await;
+    assert!(
+        chrome.contains("<th class=\"engine-chromium yours\">Chromium (Chrome, Edge) (yours)</th>"),
+        "{chrome}"
+    );
+    assert!(!chrome.contains("engine-firefox yours"), "{chrome}");
+
+    let other = as_browser("curl/8.5.0").await;
+    assert!(!other.contains(" yours\"") && !other.contains("(yours)"), "{other}");
+    assert!(other.contains("neither engine measured here"), "{other}");
+    // Either way, the settings that change the picture are named.
+    for page in [&firefox, &chrome, &other] {
+        assert!(
+            page.contains("Third-party cookies") && page.contains("security.default_personal_cert"),
+            "{page}"
+        );
+    }
 }
 
 /// Moves money in a way that earns a badge (Fetch Metadata must be off), then shows the badge.
