@@ -20,16 +20,14 @@ use tokio::time::{sleep, timeout};
 
 use crate::common::TestApp;
 
-/// Two cores: one browser at a time keeps every test's timing honest.
-static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
+/// Two cores: one browser at a time (of either engine) keeps every test's timing honest.
+pub static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
 
 pub const WIDTH: u32 = 1280;
 pub const HEIGHT: u32 = 900;
 
 pub struct Chromium {
     browser: Browser,
-    /// Whether this profile allows third-party cookies.
-    pub third_party_cookies: bool,
     events: JoinHandle<()>,
     _profile: TempDir,
     _turn: SemaphorePermit<'static>,
@@ -148,8 +146,7 @@ impl Chromium {
         let (browser, mut handler) = Browser::launch(config).await.expect("Chromium starts");
         // Drive the CDP connection; unknown messages from a newer Chromium are not our concern.
         let events = tokio::spawn(async move { while handler.next().await.is_some() {} });
-        let third_party_cookies = profile_settings.third_party_cookies;
-        Self { browser, third_party_cookies, events, _profile: profile, _turn: turn }
+        Self { browser, events, _profile: profile, _turn: turn }
     }
 
     pub async fn open(&self, url: &str) -> Page {
@@ -176,49 +173,11 @@ impl Chromium {
     }
 }
 
-/// Evaluates a JavaScript expression in the page and returns its JSON value.
-pub async fn eval(page: &Page, js: &str) -> serde_json::Value {
-    let result = timeout(Duration::from_secs(10), page.evaluate(js)).await.expect("evaluate in time");
-    result.expect("evaluate").into_value().unwrap_or(serde_json::Value::Null)
-}
-
 /// Like [`eval`], but `None` while the page is between documents (a navigation in flight).
 pub async fn try_eval(page: &Page, js: &str) -> Option<serde_json::Value> {
     match timeout(Duration::from_secs(10), page.evaluate(js)).await {
-        Ok(Ok(result)) => result.into_value().ok(),
+        Ok(Ok(result)) => Some(result.into_value().unwrap_or(serde_json::Value::Null)),
         _ => None,
-    }
-}
-
-/// The centre of an element, in the page's CSS pixels, as a person would aim at it.
-pub async fn centre_of(page: &Page, selector: &str) -> Point {
-    let js = format!(
-        "(() => {{ const r = document.querySelector({selector:?}).getBoundingClientRect(); \
-         return [r.left + r.width / 2, r.top + r.height / 2]; }})()"
-    );
-    let v = eval(page, &js).await;
-    Point { x: v[0].as_f64().expect("x"), y: v[1].as_f64().expect("y") }
-}
-
-/// What a person does before clicking: reads for a moment (longer than the gesture guard's delay),
-/// then moves the pointer towards `point`.
-pub async fn read_then_point(page: &Page, point: Point) {
-    read(page).await;
-    point_at(page, point).await;
-}
-
-/// A moment of reading: longer than the gesture guard's delay.
-pub async fn read(_page: &Page) {
-    let reading = u64::from(clickjack_lab::protections::gesture_guard::DELAY_MS) + 300;
-    tokio::time::sleep(Duration::from_millis(reading)).await;
-}
-
-/// Moves the pointer towards `point`, in a few steps.
-pub async fn point_at(page: &Page, point: Point) {
-    for offset in [60.0, 30.0, 10.0] {
-        let near = Point { x: point.x - offset, y: point.y - offset / 2.0 };
-        timeout(Duration::from_secs(10), page.move_mouse(near)).await.expect("move in time").expect("move");
-        tokio::time::sleep(Duration::from_millis(40)).await;
     }
 }
 

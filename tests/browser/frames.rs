@@ -24,22 +24,27 @@ pub struct FrameView {
     pub ready: String,
     /// Whether the page's body is shown (not `display: none`, not `visibility: hidden`).
     pub visible: bool,
+    /// How many of its elements are under the pointer (`:hover`): the pointer reached inside.
+    pub hovered: u64,
 }
 
 /// Evaluated inside a frame: what it shows.
-const VIEW: &str = "JSON.stringify([location.href, document.body ? document.body.innerText : '', \
+/// `document.documentURI`, not `location.href`: Firefox keeps the requested address in `location`
+/// when it shows an error page instead (`about:neterror?e=xfoBlocked`).
+pub const VIEW: &str = "JSON.stringify([document.documentURI, document.body ? document.body.innerText : '', \
      document.readyState, !!document.body && document.body.getClientRects().length > 0 && \
-     getComputedStyle(document.body).visibility !== 'hidden'])";
+     getComputedStyle(document.body).visibility !== 'hidden', document.querySelectorAll(':hover').length])";
 
-fn parse_view(json: &str) -> FrameView {
-    let (href, text, ready, visible) = serde_json::from_str(json).expect("frame view JSON");
-    FrameView { href, text, ready, visible }
+pub fn parse_view(json: &str) -> FrameView {
+    let (href, text, ready, visible, hovered) = serde_json::from_str(json).expect("frame view JSON");
+    FrameView { href, text, ready, visible, hovered }
 }
 
 impl FrameView {
     /// The browser refused to render the framed page (Chromium commits its error page instead).
     pub fn is_browser_error(&self) -> bool {
-        self.href.starts_with("chrome-error://")
+        // Chromium commits chrome-error://chromewebdata/; Firefox about:neterror?e=xfoBlocked|cspBlocked.
+        self.href.starts_with("chrome-error://") || self.href.starts_with("about:neterror")
     }
 }
 

@@ -1,6 +1,7 @@
-//! Browser tests: real headless Chromium with alice's certificate in its profile and Chromium's
-//! default settings, on the lab's attacker pages, clicking the decoys like a person (a mouse
-//! event at the decoy's coordinates). Each test starts its own lab and its own browser.
+//! Browser tests: real headless Chromium and Firefox ESR, each with alice's certificate in its
+//! profile and its engine's default settings, on the lab's attacker pages, clicking the decoys
+//! like a person (a mouse event at the decoy's coordinates). Every test is written once and runs
+//! in both engines ([`engine`]); each starts its own lab and its own browser.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -8,6 +9,8 @@ mod common;
 mod attack;
 mod basic;
 mod chromium;
+mod engine;
+mod firefox;
 mod frames;
 mod proxy;
 mod scenarios;

@@ -18,9 +18,8 @@ pub struct TestApp {
     /// The settings the lab runs with, and the variables the test set to get them.
     pub settings: Settings,
     pub vars: Vec<(String, String)>,
-    /// The attack a browser test last ran against this lab: (scenario, screenshot, third-party
-    /// cookies allowed), for the record of what was measured.
-    pub last_attack: std::sync::Mutex<Option<(String, String, bool)>>,
+    /// The attack a browser test last ran against this lab, for the record of what was measured.
+    pub last_attack: std::sync::Mutex<Option<Attack>>,
     pub bank_url: String,
     pub attacker_url: String,
     /// The attacker over HTTPS on another port of localhost: the bank's own site.
@@ -36,6 +35,15 @@ pub struct TestApp {
     proxy: Option<Nginx>,
     // Dropped last: the servers stop before their files go.
     dir: TempDir,
+}
+
+/// What a browser test ran: the scenario, its screenshot's file name, the browser.
+#[derive(Debug, Clone)]
+pub struct Attack {
+    pub scenario: String,
+    pub screenshot: String,
+    pub third_party_cookies: bool,
+    pub engine: &'static str,
 }
 
 /// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files).

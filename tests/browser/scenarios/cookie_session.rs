@@ -2,71 +2,63 @@
 
 use clickjack_lab::lab::{Browser, Victim};
 
-use super::CHROMIUM;
 use crate::attack::{assert_outcome, expected, overlay_attack, sign_in_by_password};
-use crate::chromium::{self, Chromium, Profile};
+use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
+use crate::engine::{Engine, Session};
 use crate::frames::FrameView;
+use crate::in_both_engines;
 
 /// Alice, signed in by password, on the cookie-session page, in a browser that does or does not
 /// allow third-party cookies.
-async fn cookie_session(app: &TestApp, third_party_cookies: bool, shot: &str) -> FrameView {
-    let chrome = Chromium::launch(app, Profile { user: None, third_party_cookies }).await;
-    sign_in_by_password(&chrome, app).await;
+async fn cookie_session(
+    app: &TestApp,
+    engine: Engine,
+    third_party_cookies: bool,
+    shot: &str,
+) -> (FrameView, Browser) {
+    let browser = Session::launch(app, engine, Profile { user: None, third_party_cookies }).await;
+    sign_in_by_password(&browser, app).await;
     let url = format!("{}/cookie-session.html", app.attacker_url);
-    let frame = overlay_attack(&chrome, app, &url, &["#decoy"], shot).await;
-    chrome.close().await;
-    frame
+    let frame = overlay_attack(&browser, app, &url, &["#decoy"], shot).await;
+    let lab_browser = browser.lab_browser();
+    browser.close().await;
+    (frame, lab_browser)
 }
 
-#[tokio::test]
-async fn cookie_session_chromiums_default_third_party_cookie_blocking_shields_it() {
-    if !chromium::available() {
-        return;
+in_both_engines! {
+    /// Chromium blocks third-party cookies in a new profile; Firefox partitions them (Total
+    /// Cookie Protection): either way the cross-site frame has no session.
+    async fn cookie_session_the_engines_default_cookie_policy_shields_it(engine: Engine) {
+        let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+        let (frame, browser) = cookie_session(&app, engine, false, "cookie-session-3pc-blocked").await;
+        assert!(frame.text.contains("Sign in first"), "no cookie in the cross-site frame: {frame:?}");
+        let predicted = expected(&app, "cookie-session", Victim::CookieSession, browser);
+        assert!(!predicted.succeeds());
+        assert_outcome(&app, &predicted).await;
     }
-    let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
-    let frame = cookie_session(&app, false, "cookie-session-3pc-blocked").await;
-    assert!(frame.text.contains("Sign in first"), "no cookie in the cross-site frame: {frame:?}");
-    let predicted = expected(&app, "cookie-session", Victim::CookieSession, CHROMIUM);
-    assert!(!predicted.succeeds());
-    assert_outcome(&app, &predicted).await;
-}
 
-#[tokio::test]
-async fn cookie_session_with_third_party_cookies_allowed_and_samesite_none_is_clickjacked() {
-    if !chromium::available() {
-        return;
+    async fn cookie_session_with_third_party_cookies_allowed_and_samesite_none_is_clickjacked(engine: Engine) {
+        let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+        let (frame, browser) = cookie_session(&app, engine, true, "cookie-session-3pc-allowed").await;
+        assert!(frame.text.contains("Signed in as alice by password"), "{frame:?}");
+        let predicted = expected(&app, "cookie-session", Victim::CookieSession, browser);
+        assert!(predicted.succeeds());
+        assert_outcome(&app, &predicted).await;
     }
-    let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
-    let frame = cookie_session(&app, true, "cookie-session-3pc-allowed").await;
-    assert!(frame.text.contains("Signed in as alice by password"), "{frame:?}");
-    let predicted =
-        expected(&app, "cookie-session", Victim::CookieSession, Browser { third_party_cookies: true });
-    assert!(predicted.succeeds());
-    assert_outcome(&app, &predicted).await;
-}
 
-#[tokio::test]
-async fn cookie_session_samesite_lax_alone_stops_it_even_with_third_party_cookies_allowed() {
-    if !chromium::available() {
-        return;
+    async fn cookie_session_samesite_lax_alone_stops_it_even_with_third_party_cookies_allowed(engine: Engine) {
+        let app =
+            spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "lax")]).await;
+        let (frame, browser) = cookie_session(&app, engine, true, "cookie-session-lax").await;
+        assert!(frame.text.contains("Sign in first"), "{frame:?}");
+        assert_outcome(&app, &expected(&app, "cookie-session", Victim::CookieSession, browser)).await;
     }
-    let app =
-        spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "lax")]).await;
-    let frame = cookie_session(&app, true, "cookie-session-lax").await;
-    assert!(frame.text.contains("Sign in first"), "{frame:?}");
-    let allowed = Browser { third_party_cookies: true };
-    assert_outcome(&app, &expected(&app, "cookie-session", Victim::CookieSession, allowed)).await;
-}
 
-#[tokio::test]
-async fn cookie_session_defaults_stop_it() {
-    if !chromium::available() {
-        return;
+    async fn cookie_session_defaults_stop_it(engine: Engine) {
+        let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+        let (frame, browser) = cookie_session(&app, engine, true, "cookie-session-defaults").await;
+        assert!(frame.is_browser_error(), "{frame:?}");
+        assert_outcome(&app, &expected(&app, "cookie-session", Victim::CookieSession, browser)).await;
     }
-    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
-    let frame = cookie_session(&app, true, "cookie-session-defaults").await;
-    assert!(frame.is_browser_error(), "{frame:?}");
-    let allowed = Browser { third_party_cookies: true };
-    assert_outcome(&app, &expected(&app, "cookie-session", Victim::CookieSession, allowed)).await;
 }

@@ -1,62 +1,51 @@
 //! Same-site attacker.
 
-use clickjack_lab::lab::Victim;
+use clickjack_lab::lab::{Browser, Victim};
 
-use super::CHROMIUM;
 use crate::attack::{assert_outcome, expected, overlay_attack, sign_in_by_password};
-use crate::chromium::{self, Chromium, Profile};
+use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
+use crate::engine::{Engine, Session};
 use crate::frames::FrameView;
+use crate::in_both_engines;
 
 /// Alice, signed in by password (no certificate in the browser), on the same-site attack page.
-async fn same_site(app: &TestApp, shot: &str) -> FrameView {
-    let chrome = Chromium::launch(app, Profile { user: None, third_party_cookies: false }).await;
-    sign_in_by_password(&chrome, app).await;
+async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Browser) {
+    let browser = Session::launch(app, engine, Profile { user: None, third_party_cookies: false }).await;
+    sign_in_by_password(&browser, app).await;
     let url = format!("{}/samesite.html", app.samesite_attacker_url);
-    let frame = overlay_attack(&chrome, app, &url, &["#decoy"], shot).await;
-    chrome.close().await;
-    frame
+    let frame = overlay_attack(&browser, app, &url, &["#decoy"], shot).await;
+    let lab_browser = browser.lab_browser();
+    browser.close().await;
+    (frame, lab_browser)
 }
 
-#[tokio::test]
-async fn samesite_strict_is_no_defence_against_a_sibling_origin() {
-    if !chromium::available() {
-        return;
+in_both_engines! {
+    async fn samesite_strict_is_no_defence_against_a_sibling_origin(engine: Engine) {
+        let app =
+            spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "strict")]).await;
+        let (frame, browser) = same_site(&app, engine, "samesite-strict").await;
+        assert!(frame.text.contains("Signed in as alice by password"), "the Strict cookie reached the frame: {frame:?}");
+        let predicted = expected(&app, "samesite", Victim::CookieSession, browser);
+        assert!(predicted.succeeds());
+        assert_outcome(&app, &predicted).await;
     }
-    let app =
-        spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "strict")]).await;
-    let frame = same_site(&app, "samesite-strict").await;
-    assert!(
-        frame.text.contains("Signed in as alice by password"),
-        "the Strict cookie reached the frame: {frame:?}"
-    );
-    let predicted = expected(&app, "samesite", Victim::CookieSession, CHROMIUM);
-    assert!(predicted.succeeds());
-    assert_outcome(&app, &predicted).await;
-}
 
-#[tokio::test]
-async fn samesite_frame_headers_alone_stop_it() {
-    if !chromium::available() {
-        return;
+    async fn samesite_frame_headers_alone_stop_it(engine: Engine) {
+        let vars = [("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")];
+        let app = spawn_app(&vars).await;
+        let (frame, browser) = same_site(&app, engine, "samesite-frame-deny-alone").await;
+        assert!(frame.is_browser_error(), "{frame:?}");
+        assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
     }
-    let vars = [("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")];
-    let app = spawn_app(&vars).await;
-    let frame = same_site(&app, "samesite-frame-deny-alone").await;
-    assert!(frame.is_browser_error(), "{frame:?}");
-    assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, CHROMIUM)).await;
-}
 
-#[tokio::test]
-async fn samesite_page_everything_off_and_defaults() {
-    if !chromium::available() {
-        return;
+    async fn samesite_page_everything_off_and_defaults(engine: Engine) {
+        let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+        let (_, browser) = same_site(&app, engine, "samesite-everything-off").await;
+        assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
+
+        let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+        let (_, browser) = same_site(&app, engine, "samesite-defaults").await;
+        assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
     }
-    let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
-    same_site(&app, "samesite-everything-off").await;
-    assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, CHROMIUM)).await;
-
-    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
-    same_site(&app, "samesite-defaults").await;
-    assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, CHROMIUM)).await;
 }

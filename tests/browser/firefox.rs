@@ -1,0 +1,300 @@
+//! Real headless Firefox ESR, driven through geckodriver (WebDriver), with a lab user's client
+//! certificate in its profile (the recipe of ../shared/BROWSER.md): the profile's own NSS
+//! database trusts the lab CA and holds the user's .p12, and its prefs select the certificate
+//! without asking. Firefox's settings are otherwise its defaults (Total Cookie Protection).
+//!
+//! `remote.events.async.mouse.enabled` matters: without it a WebDriver click at a point over a
+//! cross-site `<iframe>` stops at the `<iframe>` element and never reaches the framed page, a
+//! silent false "blocked". Every attack test keeps a positive control for it.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use clickjack_lab::pki::P12_PASSWORD;
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::wd::WindowHandle;
+use fantoccini::{Client, ClientBuilder};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+use tokio::time::timeout;
+
+use crate::common::TestApp;
+use crate::frames::FrameView;
+
+const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
+
+fn geckodriver() -> Option<PathBuf> {
+    let candidates = [
+        std::env::var("GECKODRIVER").ok(),
+        std::env::var("HOME").ok().map(|home| format!("{home}/.cargo/bin/geckodriver")),
+        Some("/usr/local/bin/geckodriver".into()),
+        Some("/usr/bin/geckodriver".into()),
+    ];
+    candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
+}
+
+/// Whether Firefox and geckodriver are here. Under `CI=true` a missing one is a failure.
+pub fn available() -> bool {
+    let ok = Path::new(BINARY).is_file() && geckodriver().is_some();
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(
+            !ci,
+            "CI=true but Firefox ESR or geckodriver is missing: apt-get install -y firefox-esr; cargo install geckodriver"
+        );
+        eprintln!(
+            "SKIPPED: Firefox ESR or geckodriver not found (apt-get install -y firefox-esr; cargo install geckodriver)"
+        );
+    }
+    ok
+}
+
+fn run(cmd: &mut Command) {
+    let out = cmd.output().expect("run NSS tool");
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Firefox's preferences for the lab: pick the lab certificate without a prompt, deliver
+/// WebDriver clicks into cross-site frames, stay off the (closed) network.
+fn prefs(third_party_cookies: bool) -> Value {
+    let mut prefs = json!({
+        "security.default_personal_cert": "Select Automatically",
+        "remote.events.async.mouse.enabled": true,
+        "app.update.auto": false,
+        "app.update.enabled": false,
+        "browser.safebrowsing.malware.enabled": false,
+        "browser.safebrowsing.phishing.enabled": false,
+        "browser.safebrowsing.downloads.enabled": false,
+        "browser.shell.checkDefaultBrowser": false,
+        "browser.startup.page": 0,
+        "browser.newtabpage.enabled": false,
+        "datareporting.policy.dataSubmissionEnabled": false,
+        "toolkit.telemetry.enabled": false,
+        "network.captive-portal-service.enabled": false,
+        "network.connectivity-service.enabled": false,
+        "network.dns.disablePrefetch": true,
+        "network.prefetch-next": false,
+        "extensions.update.enabled": false,
+        "media.gmp-manager.updateEnabled": false,
+        "browser.region.update.enabled": false,
+        "security.OCSP.enabled": 0,
+    });
+    if third_party_cookies {
+        // 0: accept all cookies, unpartitioned (the default, 5, is Total Cookie Protection).
+        prefs["network.cookie.cookieBehavior"] = json!(0);
+    }
+    prefs
+}
+
+pub struct Firefox {
+    client: Client,
+    _turn: tokio::sync::SemaphorePermit<'static>,
+    driver: Child,
+    /// The window the session started with (the first tab a test opens).
+    first: Option<WindowHandle>,
+    opened_first: std::sync::atomic::AtomicBool,
+    _profile: TempDir,
+}
+
+impl Firefox {
+    pub async fn launch(app: &TestApp, user: Option<&str>, third_party_cookies: bool) -> Self {
+        let turn = crate::chromium::ONE_AT_A_TIME.acquire().await.expect("semaphore");
+        let profile = tempfile::Builder::new().prefix("ff").tempdir_in("/tmp").unwrap();
+        let db = format!("sql:{}", profile.path().display());
+        run(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]));
+        let ca = app.certs.join("ca.crt");
+        run(Command::new("certutil").args(["-A", "-d", &db, "-t", "C,,", "-n", "lab-ca", "-i"]).arg(&ca));
+        if let Some(user) = user {
+            let p12 = app.certs.join(format!("{user}.p12"));
+            run(Command::new("pk12util").args(["-d", &db, "-i"]).arg(&p12).args(["-W", P12_PASSWORD]));
+        }
+        let prefs = prefs(third_party_cookies);
+        let user_js: String = prefs
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(name, value)| format!("user_pref({name:?}, {value});\n"))
+            .collect();
+        std::fs::write(profile.path().join("user.js"), user_js).unwrap();
+
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let driver = Command::new(geckodriver().expect("checked by available()"))
+            .args(["--host", "127.0.0.1", "--port", &port.to_string(), "--log", "error"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start geckodriver");
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "moz:firefoxOptions".into(),
+            json!({
+                "binary": BINARY,
+                "args": ["-headless", "-profile", profile.path()],
+                "prefs": prefs,
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut attempt = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
+                Ok(client) => break client,
+                Err(e) if attempt < 50 => {
+                    attempt += 1;
+                    let _ = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("Firefox did not start through geckodriver: {e}"),
+            }
+        };
+        client.set_window_size(crate::chromium::WIDTH, crate::chromium::HEIGHT).await.expect("window size");
+        let first = client.window().await.ok();
+        Self {
+            client,
+            _turn: turn,
+            driver,
+            first,
+            opened_first: std::sync::atomic::AtomicBool::new(false),
+            _profile: profile,
+        }
+    }
+
+    /// Opens `url` in a new tab (the first time, in the window the session started with).
+    pub async fn open(&self, url: &str) -> WindowHandle {
+        let reuse = !self.opened_first.swap(true, std::sync::atomic::Ordering::SeqCst);
+        let handle = match (&self.first, reuse) {
+            (Some(first), true) => first.clone(),
+            _ => self.client.new_window(true).await.expect("new tab").handle,
+        };
+        self.client.switch_to_window(handle.clone()).await.expect("switch to the tab");
+        timeout(Duration::from_secs(30), self.client.goto(url))
+            .await
+            .expect("page loads in time")
+            .expect("goto");
+        handle
+    }
+
+    async fn focus(&self, tab: &WindowHandle) -> bool {
+        if self.client.window().await.ok().as_ref() == Some(tab) {
+            return true;
+        }
+        self.client.switch_to_window(tab.clone()).await.is_ok()
+    }
+
+    /// Evaluates a JavaScript expression in the tab's top document.
+    pub async fn try_eval(&self, tab: &WindowHandle, js: &str) -> Option<Value> {
+        if !self.focus(tab).await {
+            return None;
+        }
+        let _ = self.client.enter_parent_frame().await;
+        let script = format!("return ({js});");
+        timeout(Duration::from_secs(10), self.client.execute(&script, vec![])).await.ok()?.ok()
+    }
+
+    /// What each iframe of the tab rendered (WebDriver can enter cross-site frames).
+    pub async fn iframes(&self, tab: &WindowHandle) -> Vec<FrameView> {
+        let Some(count) = self.try_eval(tab, "document.querySelectorAll('iframe').length").await else {
+            return Vec::new();
+        };
+        let mut views = Vec::new();
+        for index in 0..count.as_u64().unwrap_or(0) {
+            if self.client.enter_frame(index as u16).await.is_err() {
+                continue;
+            }
+            let view = timeout(
+                Duration::from_secs(10),
+                self.client.execute(&format!("return {};", crate::frames::VIEW), vec![]),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok);
+            let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+            let _ = self.client.enter_parent_frame().await;
+            match view.as_ref().and_then(Value::as_str) {
+                Some(json) => views.push(crate::frames::parse_view(json)),
+                // An error page may refuse scripts: what it is shows in its address.
+                None if url.starts_with("about:") => views.push(FrameView {
+                    href: url,
+                    text: String::new(),
+                    ready: "complete".into(),
+                    visible: true,
+                    hovered: 0,
+                }),
+                None => {}
+            }
+        }
+        views
+    }
+
+    async fn pointer(&self, tab: &WindowHandle, steps: Vec<PointerAction>) {
+        assert!(self.focus(tab).await, "the tab is open");
+        let _ = self.client.enter_parent_frame().await;
+        let mut mouse = MouseActions::new("mouse".into());
+        for step in steps {
+            mouse = mouse.then(step);
+        }
+        timeout(Duration::from_secs(10), self.client.perform_actions(mouse))
+            .await
+            .expect("pointer actions in time")
+            .expect("pointer actions");
+        let _ = self.client.release_actions().await;
+    }
+
+    pub async fn move_to(&self, tab: &WindowHandle, x: f64, y: f64) {
+        let to = PointerAction::MoveTo { duration: Some(Duration::from_millis(40)), x, y };
+        self.pointer(tab, vec![to]).await;
+    }
+
+    /// Presses and releases the left button at a point, `count` times in quick succession.
+    pub async fn click_at(&self, tab: &WindowHandle, x: f64, y: f64, count: usize) {
+        let mut steps = vec![PointerAction::MoveTo { duration: None, x, y }];
+        for _ in 0..count {
+            steps.push(PointerAction::Down { button: MOUSE_BUTTON_LEFT });
+            steps.push(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        }
+        self.pointer(tab, steps).await;
+    }
+
+    /// Every open tab and window, with its address.
+    pub async fn tabs(&self) -> Vec<(WindowHandle, String)> {
+        let current = self.client.window().await.ok();
+        let mut tabs = Vec::new();
+        for handle in self.client.windows().await.unwrap_or_default() {
+            if self.client.switch_to_window(handle.clone()).await.is_ok() {
+                let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                tabs.push((handle, url));
+            }
+        }
+        if let Some(current) = current {
+            let _ = self.client.switch_to_window(current).await;
+        }
+        tabs
+    }
+
+    pub async fn screenshot(&self, tab: &WindowHandle) -> Vec<u8> {
+        assert!(self.focus(tab).await, "the tab is open");
+        timeout(Duration::from_secs(10), self.client.screenshot())
+            .await
+            .expect("screenshot in time")
+            .expect("screenshot")
+    }
+
+    pub async fn close(mut self) {
+        let _ = timeout(Duration::from_secs(10), self.client.clone().close()).await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Drop for Firefox {
+    fn drop(&mut self) {
+        // A test that panicked never reached close(): geckodriver and its Firefox still go (found
+        // by the profile's unique path on their command lines).
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = Command::new("pkill").arg("-f").arg(self._profile.path()).status();
+    }
+}
