@@ -1,6 +1,6 @@
 //! The README's attack matrix is generated, never hand-kept: each cell from `lab::expect` (the
 //! rules the bank applies), marked where a browser test measured it (`docs/measured.tsv`, written
-//! by `LAB_DOCS=1 cargo test --test browser`). This test fails when the README is out of date;
+//! by `LAB_DOCS=1 cargo test --test browser`, in both engines). This test fails when the README is out of date;
 //! `LAB_DOCS=1 cargo test --test docs` rewrites it.
 
 use std::path::PathBuf;
@@ -14,13 +14,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The measurements, the latest per (scenario, configuration, cookie setting).
+/// The measurements, the latest per (scenario, configuration, engine, cookie setting).
 fn measured() -> Vec<Measured> {
     let text = std::fs::read_to_string(root().join("docs/measured.tsv")).unwrap_or_default();
     let mut latest: Vec<Measured> = Vec::new();
     for m in text.lines().filter_map(Measured::parse) {
         latest.retain(|o| {
-            (&o.scenario, &o.vars, o.third_party_cookies) != (&m.scenario, &m.vars, m.third_party_cookies)
+            (&o.scenario, &o.vars, o.engine, o.third_party_cookies)
+                != (&m.scenario, &m.vars, m.engine, m.third_party_cookies)
         });
         latest.push(m);
     }

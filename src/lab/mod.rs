@@ -416,6 +416,23 @@ mod tests {
         assert_eq!(Engine::from_user_agent(chrome), Some(Engine::Chromium));
         assert_eq!(Engine::from_user_agent(safari), None);
         assert_eq!(Engine::from_user_agent("curl/8.5.0"), None);
+        let chromium_based = [
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 Edg/156.0.0.0",
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36 OPR/120.0.0.0",
+            "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
+        ];
+        for user_agent in chromium_based {
+            assert_eq!(Engine::from_user_agent(user_agent), Some(Engine::Chromium), "{user_agent}");
+        }
+        let android_firefox = "Mozilla/5.0 (Android 14; Mobile; rv:140.0) Gecko/140.0 Firefox/140.0";
+        assert_eq!(Engine::from_user_agent(android_firefox), Some(Engine::Firefox));
+        // Every iOS browser is WebKit, whatever its name says.
+        for ios in [
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/156.0 Mobile/15E148 Safari/604.1",
+            "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) FxiOS/140.0 Mobile/15E148 Safari/605.1.15",
+        ] {
+            assert_eq!(Engine::from_user_agent(ios), None, "{ios}");
+        }
     }
 
     #[test]

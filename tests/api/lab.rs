@@ -356,6 +356,10 @@ async fn the_lab_page_highlights_the_visitors_engine() {
     let other = as_browser("curl/8.5.0").await;
     assert!(!other.contains(" yours\"") && !other.contains("(yours)"), "{other}");
     assert!(other.contains("neither engine measured here"), "{other}");
+    // Where the engines differ, each cell says how.
+    let misconfig = row(&firefox, "misconfig");
+    assert!(cell(misconfig, "firefox").contains("without a client certificate"), "{misconfig}");
+    assert!(cell(misconfig, "chromium").contains("sent with your certificate"), "{misconfig}");
     // Either way, the settings that change the picture are named.
     for page in [&firefox, &chrome, &other] {
         assert!(

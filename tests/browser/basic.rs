@@ -43,12 +43,7 @@ in_both_engines! {
 
         let (frame, predicted) = attack(&app, engine, "basic-defaults").await;
 
-        assert!(frame.is_browser_error(), "the browser refused to render the bank in the frame: {frame:?}");
-        let refusal = match engine {
-            Engine::Chromium => frame.text.contains("refused to connect"),
-            Engine::Firefox => frame.href.contains("xfoBlocked") || frame.href.contains("cspBlocked"),
-        };
-        assert!(refusal, "the engine's own refusal page: {frame:?}");
+        assert!(frame.is_framing_refusal(), "the engine's own refusal page for a refused frame: {frame:?}");
         assert!(!predicted.succeeds());
         assert_outcome(&app, &predicted).await;
         assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, 0, "no request reached the bank");
@@ -59,7 +54,7 @@ in_both_engines! {
 
         let (frame, predicted) = attack(&app, engine, "basic-frame-deny-alone").await;
 
-        assert!(frame.is_browser_error(), "{frame:?}");
+        assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &predicted).await;
     }
 

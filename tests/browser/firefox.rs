@@ -25,14 +25,31 @@ use crate::frames::FrameView;
 
 const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
 
+/// `$GECKODRIVER`, else where `cargo install` puts it (`$CARGO_HOME/bin`, `~/.cargo/bin`), else `PATH`.
 fn geckodriver() -> Option<PathBuf> {
-    let candidates = [
-        std::env::var("GECKODRIVER").ok(),
-        std::env::var("HOME").ok().map(|home| format!("{home}/.cargo/bin/geckodriver")),
-        Some("/usr/local/bin/geckodriver".into()),
-        Some("/usr/bin/geckodriver".into()),
-    ];
-    candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
+    let env = |name: &str| std::env::var_os(name).map(PathBuf::from);
+    let mut candidates = vec![env("GECKODRIVER")];
+    candidates.push(env("CARGO_HOME").map(|home| home.join("bin/geckodriver")));
+    candidates.push(env("HOME").map(|home| home.join(".cargo/bin/geckodriver")));
+    if let Some(path) = std::env::var_os("PATH") {
+        candidates.extend(std::env::split_paths(&path).map(|dir| Some(dir.join("geckodriver"))));
+    }
+    candidates.into_iter().flatten().find(|p| p.is_file())
+}
+
+/// geckodriver and the Firefox it starts: stopped when dropped, however the test ends (std's
+/// `Child` does not kill on drop). Firefox is found by the profile's unique path on its command line.
+struct Processes {
+    driver: Child,
+    profile: TempDir,
+}
+
+impl Drop for Processes {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+        let _ = Command::new("pkill").arg("-f").arg(self.profile.path()).status();
+    }
 }
 
 /// Whether Firefox and geckodriver are here. Under `CI=true` a missing one is a failure.
@@ -90,12 +107,12 @@ fn prefs(third_party_cookies: bool) -> Value {
 
 pub struct Firefox {
     client: Client,
-    _turn: tokio::sync::SemaphorePermit<'static>,
-    driver: Child,
     /// The window the session started with (the first tab a test opens).
     first: Option<WindowHandle>,
     opened_first: std::sync::atomic::AtomicBool,
-    _profile: TempDir,
+    // Dropped after the client: the processes stop, then the profile goes.
+    _processes: Processes,
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 impl Firefox {
@@ -127,12 +144,14 @@ impl Firefox {
             .stderr(Stdio::null())
             .spawn()
             .expect("start geckodriver");
+        // From here on, a panic still stops geckodriver and Firefox.
+        let processes = Processes { driver, profile };
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "moz:firefoxOptions".into(),
             json!({
                 "binary": BINARY,
-                "args": ["-headless", "-profile", profile.path()],
+                "args": ["-headless", "-profile", processes.profile.path()],
                 "prefs": prefs,
             }),
         );
@@ -154,11 +173,10 @@ impl Firefox {
         let first = client.window().await.ok();
         Self {
             client,
-            _turn: turn,
-            driver,
             first,
             opened_first: std::sync::atomic::AtomicBool::new(false),
-            _profile: profile,
+            _processes: processes,
+            _turn: turn,
         }
     }
 
@@ -211,19 +229,10 @@ impl Firefox {
             .await
             .ok()
             .and_then(Result::ok);
-            let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
             let _ = self.client.enter_parent_frame().await;
-            match view.as_ref().and_then(Value::as_str) {
-                Some(json) => views.push(crate::frames::parse_view(json)),
-                // An error page may refuse scripts: what it is shows in its address.
-                None if url.starts_with("about:") => views.push(FrameView {
-                    href: url,
-                    text: String::new(),
-                    ready: "complete".into(),
-                    visible: true,
-                    hovered: 0,
-                }),
-                None => {}
+            // A frame whose script cannot run is left out: the waits and controls that need it fail.
+            if let Some(json) = view.as_ref().and_then(Value::as_str) {
+                views.push(crate::frames::parse_view(json));
             }
         }
         views
@@ -282,19 +291,8 @@ impl Firefox {
             .expect("screenshot")
     }
 
-    pub async fn close(mut self) {
+    /// Ends the WebDriver session (geckodriver quits Firefox); the processes are stopped on drop.
+    pub async fn close(self) {
         let _ = timeout(Duration::from_secs(10), self.client.clone().close()).await;
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Drop for Firefox {
-    fn drop(&mut self) {
-        // A test that panicked never reached close(): geckodriver and its Firefox still go (found
-        // by the profile's unique path on their command lines).
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-        let _ = Command::new("pkill").arg("-f").arg(self._profile.path()).status();
     }
 }

@@ -42,8 +42,18 @@ pub fn parse_view(json: &str) -> FrameView {
 
 impl FrameView {
     /// The browser refused to render the framed page (Chromium commits its error page instead).
-    pub fn is_browser_error(&self) -> bool {
-        // Chromium commits chrome-error://chromewebdata/; Firefox about:neterror?e=xfoBlocked|cspBlocked.
+    /// The engine's own page for a frame refused by `X-Frame-Options` or `frame-ancestors`, and
+    /// no other error (a TLS or client-certificate failure must not pass for a refused frame):
+    /// Chromium's `chrome-error://chromewebdata/` saying "refused to connect", Firefox's
+    /// `about:neterror?e=xfoBlocked` or `e=cspBlocked`.
+    pub fn is_framing_refusal(&self) -> bool {
+        (self.href.starts_with("chrome-error://") && self.text.contains("refused to connect"))
+            || (self.href.starts_with("about:neterror")
+                && (self.href.contains("e=xfoBlocked") || self.href.contains("e=cspBlocked")))
+    }
+
+    /// Any error page of either engine (the frame shows no page of the bank).
+    pub fn is_error_page(&self) -> bool {
         self.href.starts_with("chrome-error://") || self.href.starts_with("about:neterror")
     }
 }

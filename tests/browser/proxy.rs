@@ -39,7 +39,7 @@ in_both_engines! {
         let predicted = expected(&app, "basic", Victim::Certificate, browser);
         assert!(!predicted.succeeds(), "{predicted:?}");
 
-        assert!(frame.is_browser_error(), "the frame headers crossed nginx: {frame:?}");
+        assert!(frame.is_framing_refusal(), "the frame headers crossed nginx: {frame:?}");
         assert!(!money_moved(&app, false).await);
         // Positive control: the same browser profile reaches the bank through nginx at the top level.
         let browser = Session::launch(&app, engine, Profile::with_certificate("alice")).await;

@@ -58,7 +58,7 @@ in_both_engines! {
     async fn cookie_session_defaults_stop_it(engine: Engine) {
         let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
         let (frame, browser) = cookie_session(&app, engine, true, "cookie-session-defaults").await;
-        assert!(frame.is_browser_error(), "{frame:?}");
+        assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "cookie-session", Victim::CookieSession, browser)).await;
     }
 }

@@ -22,7 +22,7 @@ in_both_engines! {
         let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
         let url = format!("{}/multistep.html", app.attacker_url);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, TWO_DECOYS, "multistep-frame-deny-alone").await;
-        assert!(frame.is_browser_error(), "{frame:?}");
+        assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "multistep", Victim::Certificate, browser)).await;
     }
 

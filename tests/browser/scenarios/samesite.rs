@@ -35,7 +35,7 @@ in_both_engines! {
         let vars = [("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")];
         let app = spawn_app(&vars).await;
         let (frame, browser) = same_site(&app, engine, "samesite-frame-deny-alone").await;
-        assert!(frame.is_browser_error(), "{frame:?}");
+        assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
     }
 
