@@ -14,7 +14,9 @@ use crate::in_both_engines;
 /// second (as fast as a double-click) at the same point of the window underneath, which the
 /// popup navigated to the bank in between.
 /// Returns what the window underneath showed after the second click: the bank's confirm button's
-/// `disabled` (None: the page had moved on, to the result).
+/// `disabled` (None: the page had moved on, to the result). Chromium's second press is the second
+/// half of a double-click (`click_count` 2); WebDriver can only send Firefox a single click there,
+/// about as fast.
 async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool>, Browser) {
     let browser = Session::launch(app, engine, Profile::with_certificate("alice")).await;
     let url = format!("{}/doubleclick.html", app.attacker_url);
@@ -43,6 +45,16 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
 
     let js = "document.getElementById('confirm-transfer') ? document.getElementById('confirm-transfer').disabled : null";
     let disabled = browser.eval_in_tab_at("/transfer/confirm", js).await.and_then(|v| v.as_bool());
+    if disabled == Some(true) {
+        // Positive control: the disabled button kept the page there, so the second click must
+        // have reached it (an enabled one submits, and the money moving is the proof).
+        let hovered =
+            browser.eval_in_tab_at("/transfer/confirm", "document.querySelectorAll(':hover').length").await;
+        assert!(
+            hovered.as_ref().and_then(|v| v.as_u64()).is_some_and(|n| n > 0),
+            "the second click never reached the bank's page: {hovered:?}"
+        );
+    }
     tokio::time::sleep(Duration::from_millis(800)).await;
     browser.screenshot(&page, &shot_path(shot, engine)).await;
     let lab_browser = browser.lab_browser();
