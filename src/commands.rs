@@ -109,7 +109,7 @@ async fn bind(settings: &Settings, name: &str, cert: Option<PathBuf>) -> Outcome
     let (pki, pool) = existing(settings).await?;
     let user = user(&pool, name).await?;
     let path = cert.unwrap_or_else(|| pki.user_file(name, "crt"));
-    let info = CertInfo::from_pem_file(&path).map_err(|e| e.to_string())?;
+    let (info, der) = CertInfo::read_pem_file(&path).map_err(|e| e.to_string())?;
     if info.common_name.as_deref() != Some(name) {
         return Err(format!(
             "{} names {}, not {name}: a certificate signs in the user its CN names, so it can only be bound to them",
@@ -118,9 +118,6 @@ async fn bind(settings: &Settings, name: &str, cert: Option<PathBuf>) -> Outcome
         ));
     }
     // The same checks as the handshake: no point binding what the bank would refuse.
-    let der =
-        crate::pki::pem_der(&std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?)
-            .ok_or_else(|| format!("{}: no PEM certificate", path.display()))?;
     let verifier = LabVerifier::new(pki.dir(), true, None).map_err(|e| e.to_string())?;
     verifier
         .check(&der.into())

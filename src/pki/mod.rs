@@ -113,9 +113,14 @@ impl CertInfo {
 
     /// The first certificate of a PEM file.
     pub fn from_pem_file(path: &Path) -> Result<Self, PkiError> {
+        Self::read_pem_file(path).map(|(info, _)| info)
+    }
+
+    /// The first certificate of a PEM file, and its DER.
+    pub fn read_pem_file(path: &Path) -> Result<(Self, Vec<u8>), PkiError> {
         let pem = read(path)?;
         pem_der(&pem)
-            .and_then(|der| Self::from_der(&der))
+            .and_then(|der| Some((Self::from_der(&der)?, der)))
             .ok_or_else(|| unreadable(path, "no X.509 certificate in the file"))
     }
 }

@@ -8,7 +8,7 @@ use clickjack_lab::lab::scenarios::{SCENARIOS, Scenario};
 use clickjack_lab::lab::{self, Browser, Delivery, Engine, LabOrigins, Outcome, Victim};
 use clickjack_lab::origin::Origin;
 
-use crate::chromium::{self, Profile};
+use crate::chromium::Profile;
 use crate::common::TestApp;
 use crate::engine::{Session, Tab};
 use crate::frames::FrameView;
@@ -132,7 +132,7 @@ fn documenting() -> bool {
 /// refusal), and returns what it shows.
 pub async fn framed_page(browser: &Session, app: &TestApp, tab: &Tab) -> FrameView {
     let mut rendered = None;
-    chromium::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
+    crate::engine::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
         rendered = browser
             .iframes(tab)
             .await
@@ -216,7 +216,23 @@ pub async fn overlay_as_alice(
     decoys: &[&str],
     shot: &str,
 ) -> (FrameView, Browser) {
-    let browser = Session::launch(app, engine, Profile::with_certificate("alice")).await;
+    overlay_as(app, engine, Profile::with_certificate("alice"), url, decoys, shot).await
+}
+
+/// Alice in a fresh `engine` browser with `profile` on an overlay attack page at `url`; signed in
+/// by password first when the profile holds no certificate.
+pub async fn overlay_as(
+    app: &TestApp,
+    engine: Engine,
+    profile: Profile<'_>,
+    url: &str,
+    decoys: &[&str],
+    shot: &str,
+) -> (FrameView, Browser) {
+    let browser = Session::launch(app, engine, profile).await;
+    if profile.user.is_none() {
+        sign_in_by_password(&browser, app).await;
+    }
     let frame = overlay_attack(&browser, app, url, decoys, shot).await;
     let lab_browser = browser.lab_browser();
     browser.close().await;
@@ -234,7 +250,7 @@ pub async fn sign_in_by_password(browser: &Session, app: &TestApp) {
              document.getElementById('sign-in').click(), 1)",
         )
         .await;
-    chromium::wait_for("alice's dashboard", Duration::from_secs(15), async || {
+    crate::engine::wait_for("alice's dashboard", Duration::from_secs(15), async || {
         browser.try_eval(&tab, "document.getElementById('balance') ? 'yes' : 'no'").await
             == Some("yes".into())
     })

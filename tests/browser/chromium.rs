@@ -16,9 +16,10 @@ use futures_util::StreamExt;
 use tempfile::TempDir;
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio::task::JoinHandle;
-use tokio::time::{sleep, timeout};
+use tokio::time::timeout;
 
 use crate::common::TestApp;
+use crate::engine::{found, nss_tools, run};
 
 /// Two cores: one browser at a time (of either engine) keeps every test's timing honest.
 pub static ONE_AT_A_TIME: Semaphore = Semaphore::const_new(1);
@@ -38,29 +39,9 @@ fn executable() -> Option<PathBuf> {
     candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
 }
 
-fn have(tool: &str) -> bool {
-    Command::new(tool).arg("--help").output().is_ok()
-}
-
-/// Whether the browser tests can run here. Under `CI=true` a missing browser is a failure, never a skip.
+/// Whether the Chromium tests can run here (see [`crate::engine::found`]).
 pub fn available() -> bool {
-    let ok = executable().is_some() && have("certutil") && have("pk12util");
-    if !ok {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "CI=true but Chromium or the NSS tools are missing: apt-get install -y chromium libnss3-tools"
-        );
-        eprintln!(
-            "SKIPPED: Chromium or certutil/pk12util not found (apt-get install -y chromium libnss3-tools)"
-        );
-    }
-    ok
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("run NSS tool");
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    found(executable().is_some() && nss_tools(), "Chromium", "apt-get install -y chromium libnss3-tools")
 }
 
 /// A fresh HOME whose NSS database trusts the lab CA and holds `user`'s certificate (if any).
@@ -184,18 +165,6 @@ pub async fn try_eval(page: &Page, js: &str) -> Option<serde_json::Value> {
 /// A mouse press and release at `point` (CDP Input.dispatchMouseEvent), after moving there.
 pub async fn click_at(page: &Page, point: Point) {
     timeout(Duration::from_secs(10), page.click(point)).await.expect("click in time").expect("click");
-}
-
-/// Waits until `check` holds, or panics with `what` after `limit`.
-pub async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let start = tokio::time::Instant::now();
-    while start.elapsed() < limit {
-        if check().await {
-            return;
-        }
-        sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out after {limit:?} waiting for {what}");
 }
 
 /// Saves a JPEG of the top of the page, where the attack happens (for the docs, and for a person

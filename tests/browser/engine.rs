@@ -56,6 +56,41 @@ pub fn available(engine: Engine) -> bool {
     }
 }
 
+/// Whether an engine's tools are here: `ok`, or a skip with how to install `what`. Under
+/// `CI=true` a missing engine is a failure, never a skip.
+pub fn found(ok: bool, what: &str, install: &str) -> bool {
+    if !ok {
+        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+        assert!(!ci, "CI=true but {what} is missing: {install}");
+        eprintln!("SKIPPED: {what} not found ({install})");
+    }
+    ok
+}
+
+/// NSS's certutil and pk12util, which put the lab CA and a user's .p12 in a profile (both engines).
+pub fn nss_tools() -> bool {
+    ["certutil", "pk12util"]
+        .iter()
+        .all(|tool| std::process::Command::new(tool).arg("--help").output().is_ok())
+}
+
+/// Runs an NSS tool, which must succeed.
+pub fn run(cmd: &mut std::process::Command) {
+    let out = cmd.output().expect("run NSS tool");
+    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+}
+/// Waits until `check` holds, or panics with `what` after `limit`.
+pub async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
+    let start = tokio::time::Instant::now();
+    while start.elapsed() < limit {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {limit:?} waiting for {what}");
+}
+
 /// A point in a page's CSS pixels.
 #[derive(Debug, Clone, Copy)]
 pub struct Point {

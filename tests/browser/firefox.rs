@@ -21,6 +21,7 @@ use tempfile::TempDir;
 use tokio::time::timeout;
 
 use crate::common::TestApp;
+use crate::engine::{found, nss_tools, run};
 use crate::frames::FrameView;
 
 const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
@@ -52,25 +53,14 @@ impl Drop for Processes {
     }
 }
 
-/// Whether Firefox and geckodriver are here. Under `CI=true` a missing one is a failure.
+/// Whether the Firefox tests can run here (see [`crate::engine::found`]).
 pub fn available() -> bool {
-    let ok = Path::new(BINARY).is_file() && geckodriver().is_some();
-    if !ok {
-        let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-        assert!(
-            !ci,
-            "CI=true but Firefox ESR or geckodriver is missing: apt-get install -y firefox-esr; cargo install geckodriver"
-        );
-        eprintln!(
-            "SKIPPED: Firefox ESR or geckodriver not found (apt-get install -y firefox-esr; cargo install geckodriver)"
-        );
-    }
-    ok
-}
-
-fn run(cmd: &mut Command) {
-    let out = cmd.output().expect("run NSS tool");
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    let ok = Path::new(BINARY).is_file() && geckodriver().is_some() && nss_tools();
+    found(
+        ok,
+        "Firefox ESR or geckodriver",
+        "apt-get install -y firefox-esr libnss3-tools; cargo install geckodriver",
+    )
 }
 
 /// Firefox's preferences for the lab: pick the lab certificate without a prompt, deliver
@@ -151,8 +141,8 @@ impl Firefox {
             "moz:firefoxOptions".into(),
             json!({
                 "binary": BINARY,
+                // The prefs are in the profile's user.js, written above.
                 "args": ["-headless", "-profile", processes.profile.path()],
-                "prefs": prefs,
             }),
         );
         let url = format!("http://127.0.0.1:{port}");
@@ -161,9 +151,8 @@ impl Firefox {
             let connector = hyper_util::client::legacy::connect::HttpConnector::new();
             match ClientBuilder::new(connector).capabilities(capabilities.clone()).connect(&url).await {
                 Ok(client) => break client,
-                Err(e) if attempt < 50 => {
+                Err(_) if attempt < 50 => {
                     attempt += 1;
-                    let _ = e;
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 Err(e) => panic!("Firefox did not start through geckodriver: {e}"),

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clickjack_lab::lab::Victim;
 
 use crate::attack::{expected, money_moved, overlay_as_alice};
-use crate::chromium::{self, Profile};
+use crate::chromium::Profile;
 use crate::common::spawn_app_behind_nginx;
 use crate::engine::Session;
 use crate::in_both_engines;
@@ -45,7 +45,7 @@ in_both_engines! {
         let browser = Session::launch(&app, engine, Profile::with_certificate("alice")).await;
         let tab = browser.open(&app.bank_url).await;
         let mut text = String::new();
-        chromium::wait_for("the dashboard through nginx", Duration::from_secs(10), async || {
+        crate::engine::wait_for("the dashboard through nginx", Duration::from_secs(10), async || {
             text = browser
                 .try_eval(&tab, "document.body ? document.body.innerText : ''")
                 .await

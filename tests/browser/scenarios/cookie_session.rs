@@ -2,10 +2,10 @@
 
 use clickjack_lab::lab::{Browser, Victim};
 
-use crate::attack::{assert_outcome, expected, overlay_attack, sign_in_by_password};
+use crate::attack::{assert_outcome, expected, overlay_as};
 use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
-use crate::engine::{Engine, Session};
+use crate::engine::Engine;
 use crate::frames::FrameView;
 use crate::in_both_engines;
 
@@ -17,13 +17,8 @@ async fn cookie_session(
     third_party_cookies: bool,
     shot: &str,
 ) -> (FrameView, Browser) {
-    let browser = Session::launch(app, engine, Profile { user: None, third_party_cookies }).await;
-    sign_in_by_password(&browser, app).await;
     let url = format!("{}/cookie-session.html", app.attacker_url);
-    let frame = overlay_attack(&browser, app, &url, &["#decoy"], shot).await;
-    let lab_browser = browser.lab_browser();
-    browser.close().await;
-    (frame, lab_browser)
+    overlay_as(app, engine, Profile { user: None, third_party_cookies }, &url, &["#decoy"], shot).await
 }
 
 in_both_engines! {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use clickjack_lab::lab::{Browser, Victim};
 
 use crate::attack::{assert_outcome, expected, note_attack, shot_path};
-use crate::chromium::{self, Profile};
+use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
 use crate::engine::{Engine, Session};
 use crate::in_both_engines;
@@ -17,7 +17,7 @@ async fn csrf(app: &TestApp, engine: Engine, shot: &str) -> (String, Browser) {
     note_attack(app, &browser, &url, shot);
     let tab = browser.open(&url).await;
     let mut landed = String::new();
-    chromium::wait_for("the forged form to land on the bank", Duration::from_secs(20), async || {
+    crate::engine::wait_for("the forged form to land on the bank", Duration::from_secs(20), async || {
         let js = "location.origin + ' ' + document.readyState + ' ' + document.body.innerText";
         landed =
             browser.try_eval(&tab, js).await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();

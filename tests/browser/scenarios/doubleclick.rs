@@ -5,7 +5,7 @@ use std::time::Duration;
 use clickjack_lab::lab::{Browser, Victim};
 
 use crate::attack::{assert_outcome, expected, note_attack, shot_path};
-use crate::chromium::{self, Profile};
+use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
 use crate::engine::{Engine, Session};
 use crate::in_both_engines;
@@ -27,13 +27,13 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
     browser.click_at(&page, start).await;
 
     let mut popup = None;
-    chromium::wait_for("the captcha popup", Duration::from_secs(10), async || {
+    crate::engine::wait_for("the captcha popup", Duration::from_secs(10), async || {
         popup = browser.tabs().await.into_iter().find(|(_, url)| url.ends_with("/doubleclick-popup.html"));
         popup.is_some()
     })
     .await;
     let (popup, _) = popup.expect("waited for it");
-    chromium::wait_for("the popup's script", Duration::from_secs(10), async || {
+    crate::engine::wait_for("the popup's script", Duration::from_secs(10), async || {
         browser.try_eval(&popup, "document.readyState").await == Some("complete".into())
     })
     .await;
@@ -101,7 +101,7 @@ in_both_engines! {
         assert_eq!(browser.eval(&tab, "document.getElementById('confirm-transfer').disabled").await, true);
         browser.read_then_point(&tab, button).await;
         browser.click_at(&tab, button).await;
-        chromium::wait_for("bob to be paid", Duration::from_secs(10), async || {
+        crate::engine::wait_for("bob to be paid", Duration::from_secs(10), async || {
             app.balances().await["bob"] == 100_500
         })
         .await;

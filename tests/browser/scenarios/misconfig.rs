@@ -5,7 +5,6 @@ use std::time::Duration;
 use clickjack_lab::lab::Victim;
 
 use crate::attack::{assert_outcome, expected, overlay_as_alice};
-use crate::chromium;
 use crate::common::{TestApp, spawn_app};
 use crate::engine::Engine;
 use crate::in_both_engines;
@@ -44,7 +43,7 @@ in_both_engines! {
         let framing = "SELECT COUNT(*) FROM audit_events WHERE path = '/csp-report' AND reason LIKE '%frame-ancestors%'";
         match engine {
             Engine::Chromium => {
-                chromium::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
+                crate::engine::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
                     .await;
                 let sender: Vec<(Option<String>,)> =
                     app.fetch_all("SELECT cert_cn FROM audit_events WHERE path = '/csp-report'").await;
@@ -60,7 +59,7 @@ in_both_engines! {
                     "misconfig-report-only-mtls-optional",
                 )
                 .await;
-                chromium::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
+                crate::engine::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
                     .await;
                 let sender: Vec<(Option<String>,)> =
                     app.fetch_all("SELECT cert_cn FROM audit_events WHERE path = '/csp-report'").await;

@@ -2,22 +2,18 @@
 
 use clickjack_lab::lab::{Browser, Victim};
 
-use crate::attack::{assert_outcome, expected, overlay_attack, sign_in_by_password};
+use crate::attack::{assert_outcome, expected, overlay_as};
 use crate::chromium::Profile;
 use crate::common::{TestApp, spawn_app};
-use crate::engine::{Engine, Session};
+use crate::engine::Engine;
 use crate::frames::FrameView;
 use crate::in_both_engines;
 
 /// Alice, signed in by password (no certificate in the browser), on the same-site attack page.
 async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Browser) {
-    let browser = Session::launch(app, engine, Profile { user: None, third_party_cookies: false }).await;
-    sign_in_by_password(&browser, app).await;
     let url = format!("{}/samesite.html", app.samesite_attacker_url);
-    let frame = overlay_attack(&browser, app, &url, &["#decoy"], shot).await;
-    let lab_browser = browser.lab_browser();
-    browser.close().await;
-    (frame, lab_browser)
+    let profile = Profile { user: None, third_party_cookies: false };
+    overlay_as(app, engine, profile, &url, &["#decoy"], shot).await
 }
 
 in_both_engines! {
