@@ -3,48 +3,49 @@
 
 use std::fmt::Write;
 
-use crate::config::MtlsMode;
+use crate::identity::mode::MtlsMode;
 use crate::pki::P12_PASSWORD;
 use crate::protections::FrameMode;
 use crate::startup::Application;
 
 pub fn text(app: &Application) -> String {
-    let settings = app.settings();
-    let certs = settings.certs_dir.display();
+    let (settings, sites) = (app.settings(), app.sites());
+    let certs = settings.paths.certs.display();
+    let mtls = settings.identity.mtls;
     let mut out = String::new();
     let _ = writeln!(out, "\nclickjack-lab is running\n");
-    let transport = if settings.mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
-    let _ = writeln!(out, "  Bank ({transport:>10})  {}", app.bank_url());
-    if let Some(upstream) = app.upstream_url() {
+    let transport = if mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
+    let _ = writeln!(out, "  Bank ({transport:>10})  {}", sites.bank);
+    if let Some(upstream) = app.upstream().map(|addr| format!("http://{addr}")) {
         let _ = writeln!(
             out,
             "    (served by your TLS proxy; the bank itself listens on {upstream}, plain HTTP.\n     \
              An nginx configuration for it: clickjack-lab nginx-config)"
         );
     }
-    let _ = writeln!(out, "  Attacker site      {}", app.attacker_url());
-    let _ = writeln!(out, "  Same-site attacker {}", app.samesite_attacker_url());
-    let _ = writeln!(out, "  The lab            {}/lab\n", app.bank_url());
-    let identity = match settings.mtls {
+    let _ = writeln!(out, "  Attacker site      {}", sites.cross_site);
+    let _ = writeln!(out, "  Same-site attacker {}", sites.same_site);
+    let _ = writeln!(out, "  The lab            {}/lab\n", sites.bank);
+    let identity = match mtls {
         MtlsMode::Required => "your client certificate is your sign-in",
         MtlsMode::Optional => "a client certificate signs you in; without one, password sign-in",
         MtlsMode::Off => "no client certificates; password sign-in and a session cookie",
         MtlsMode::Proxy => "the proxy verifies your certificate and forwards it in a header",
     };
-    let _ = writeln!(out, "  Identity     LAB_MTLS={}: {identity}", settings.mtls.as_str());
-    if settings.mtls.certificate_signs_in() {
+    let _ = writeln!(out, "  Identity     LAB_MTLS={}: {identity}", mtls.as_str());
+    if mtls.certificate_signs_in() {
         let _ = writeln!(
             out,
             "  Certificates LAB_CERT_BINDING={}; revocations in {certs}/crl.pem (clickjack-lab certs revoke)",
-            settings.cert_binding.as_str()
+            settings.identity.binding.as_str()
         );
     }
-    if settings.mtls == MtlsMode::Proxy {
+    if mtls == MtlsMode::Proxy {
         let _ = writeln!(
             out,
             "  Proxy header {} honoured from LAB_TRUSTED_PROXIES={}",
-            settings.client_cert_header,
-            settings.trusted_proxies.describe()
+            settings.proxy.header,
+            settings.proxy.trusted.describe()
         );
     }
     let summary = settings.protections.summary();
@@ -63,7 +64,7 @@ pub fn text(app: &Application) -> String {
             off.join(", ")
         );
     }
-    if settings.mtls != MtlsMode::Off {
+    if mtls != MtlsMode::Off {
         let _ = writeln!(
             out,
             "\n  Browser setup (once; the README has the step-by-step for Chromium and Firefox):\n\
@@ -72,13 +73,13 @@ pub fn text(app: &Application) -> String {
              \x20   2. Import a user's certificate, e.g. {certs}/alice.p12 (password: {P12_PASSWORD})\n\
              \x20      pk12util -d sql:$HOME/.pki/nssdb -i {certs}/alice.p12 -W {P12_PASSWORD}\n\
              \x20   3. Open {} and choose alice's certificate when asked.",
-            app.bank_url()
+            sites.bank
         );
     } else {
         let _ = writeln!(
             out,
             "\n  Trust the lab CA {certs}/ca.crt, open {}/login and sign in as alice / alice-pass.",
-            app.bank_url()
+            sites.bank
         );
     }
     let _ = writeln!(out, "\n  Stop with Ctrl-C.");

@@ -74,7 +74,9 @@ fn env_help() -> String {
     let width = VARS.iter().map(|v| v.name.len()).max().unwrap_or(0);
     let mut text = String::from("Environment variables (default in brackets):\n");
     for var in VARS {
-        text.push_str(&format!("  {:width$}  {} [{}]\n", var.name, var.help, var.default));
+        let choices =
+            if var.choices.is_empty() { String::new() } else { format!("{}: ", var.choices.join(" | ")) };
+        text.push_str(&format!("  {:width$}  {choices}{} [{}]\n", var.name, var.help, var.default_text()));
     }
     text
 }
@@ -85,7 +87,10 @@ mod tests {
     fn help_lists_every_variable() {
         let help = super::env_help();
         for var in crate::config::VARS {
-            assert!(help.contains(var.name) && help.contains(var.default), "{}", var.name);
+            assert!(help.contains(var.name) && help.contains(&var.default_text()), "{}", var.name);
+            for choice in var.choices {
+                assert!(help.contains(choice), "{}: {choice}", var.name);
+            }
         }
     }
 }

@@ -9,21 +9,23 @@ use sqlx::SqlitePool;
 
 use crate::accounts::{User, bindings, repo};
 use crate::cli::CertsCommand;
-use crate::config::{MtlsMode, Settings, TrustedProxies};
+use crate::config::Settings;
 use crate::db::{self, SEED_USERS};
+use crate::identity::mode::MtlsMode;
 use crate::pki::crl::Revocation;
 use crate::pki::{CertInfo, Pki, Serial};
 use crate::proxy::nginx;
+use crate::proxy::settings::TrustedProxies;
 use crate::tls::LabVerifier;
 
 type Outcome = Result<String, String>;
 
 pub async fn reset(settings: &Settings) -> Outcome {
-    let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
+    let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
     db::reset(&pool).await.map_err(|e| e.to_string())?;
     Ok(format!(
         "{}: restored the seeded balances; cleared transfers (and the lab's badges) and the audit log",
-        settings.database.display()
+        settings.paths.database.display()
     ))
 }
 
@@ -45,8 +47,9 @@ fn seed_users() -> Vec<&'static str> {
 /// The PKI and database as `serve` would leave them (created on a fresh machine).
 async fn provision(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
     let users = seed_users();
-    let (pki, issued) = Pki::ensure(&settings.certs_dir, &users, settings.bind).map_err(|e| e.to_string())?;
-    let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
+    let (pki, issued) =
+        Pki::ensure(&settings.paths.certs, &users, settings.network.bind).map_err(|e| e.to_string())?;
+    let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
     bindings::bind_provisioned(&pool, &pki, &users, &issued).await.map_err(|e| e.to_string())?;
     Ok((pki, pool))
 }
@@ -54,9 +57,9 @@ async fn provision(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
 /// The existing PKI and the database, untouched: for commands that must act on the
 /// certificates as they are (revoking a certificate the lab just renewed would miss the old one).
 async fn existing(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
-    let pki = Pki::load(&settings.certs_dir)
+    let pki = Pki::load(&settings.paths.certs)
         .map_err(|e| format!("{e} (start the lab once, or run `clickjack-lab certs`, to create the PKI)"))?;
-    let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
+    let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
     Ok((pki, pool))
 }
 
@@ -68,9 +71,9 @@ async fn user(pool: &SqlitePool, name: &str) -> Result<User, String> {
 
 async fn reissue(settings: &Settings, new_ca: bool) -> Outcome {
     let users = seed_users();
-    let pki =
-        Pki::regenerate(&settings.certs_dir, &users, settings.bind, new_ca).map_err(|e| e.to_string())?;
-    let pool = db::open(&settings.database).await.map_err(|e| e.to_string())?;
+    let pki = Pki::regenerate(&settings.paths.certs, &users, settings.network.bind, new_ca)
+        .map_err(|e| e.to_string())?;
+    let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
     let all: Vec<String> = users.iter().map(|u| (*u).to_owned()).collect();
     bindings::bind_provisioned(&pool, &pki, &users, &all).await.map_err(|e| e.to_string())?;
     Ok(format!(
@@ -186,24 +189,24 @@ async fn list(settings: &Settings) -> Outcome {
 /// Writes `<dir>/nginx.conf` for the settings' ports, header and trusted address.
 pub fn nginx_config(settings: &Settings, dir: &Path) -> Outcome {
     let absolute = |p: &Path| std::path::absolute(p).map_err(|e| format!("{}: {e}", p.display()));
-    let (certs_dir, runtime_dir) = (absolute(&settings.certs_dir)?, absolute(dir)?);
+    let (certs_dir, runtime_dir) = (absolute(&settings.paths.certs)?, absolute(dir)?);
     std::fs::create_dir_all(&runtime_dir).map_err(|e| format!("{}: {e}", runtime_dir.display()))?;
-    let source = match &settings.trusted_proxies {
+    let source = match &settings.proxy.trusted {
         TrustedProxies::Only(list) => list.first().copied(),
         TrustedProxies::Any => None,
     };
     let text = nginx::config(&nginx::Site {
-        listen: SocketAddr::new(settings.bind, settings.bank_port),
-        upstream: SocketAddr::new(settings.bind, settings.upstream_port),
+        listen: SocketAddr::new(settings.network.bind, settings.network.bank_port),
+        upstream: SocketAddr::new(settings.network.bind, settings.proxy.upstream_port),
         source,
-        header: settings.client_cert_header.as_str(),
+        header: settings.proxy.header.as_str(),
         certs_dir: &certs_dir,
         runtime_dir: &runtime_dir,
     });
     let file = runtime_dir.join("nginx.conf");
     std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
     let mut out = format!("wrote {}\nstart the bank and nginx:\n", file.display());
-    if settings.mtls != MtlsMode::Proxy {
+    if settings.identity.mtls != MtlsMode::Proxy {
         out.push_str("  LAB_MTLS=proxy cargo run --release\n");
     } else {
         out.push_str("  cargo run --release\n");

@@ -57,11 +57,12 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     Ok(pool)
 }
 
-/// Restores the seeded balances and clears transfers (so the lab's solved badges), renders and
-/// the audit log, in one transaction. Users, sessions and certificates stay as they are.
+/// Restores the seeded balances and clears transfers (and with them what was concluded about
+/// them, such as the lab's badges) and the audit log, in one transaction. Users, sessions and
+/// certificates stay as they are.
 pub async fn reset(pool: &SqlitePool) -> Result<(), DbError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in ["audit_events", "first_steps", "renders", "transfers"] {
+    for table in ["audit_events", "first_steps", "transfers"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     for (name, _, cents) in SEED_USERS {
@@ -90,16 +91,8 @@ async fn seed(pool: &SqlitePool) -> Result<(), DbError> {
     .map_err(DbError::Seed)?;
 
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in [
-        "audit_events",
-        "first_steps",
-        "renders",
-        "transfers",
-        "csrf_tokens",
-        "sessions",
-        "accounts",
-        "users",
-    ] {
+    for table in ["audit_events", "first_steps", "transfers", "csrf_tokens", "sessions", "accounts", "users"]
+    {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let now = clock::now_ms();

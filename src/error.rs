@@ -7,8 +7,8 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::protections::origin_check::OriginRefusal;
-use crate::transfers::TransferError;
+use crate::audit::DecidedBy;
+use crate::transfers::{ExecuteError, TransferError};
 
 pub type Result<T, E = AppError> = std::result::Result<T, E>;
 
@@ -39,12 +39,10 @@ pub enum AppError {
     )]
     CertificateMismatch { cert: String, tried: String },
     #[error(
-        "The origin check refused this request ({}: {}): {}.",
-        .0.header,
-        .0.value.as_deref().map_or("not sent".to_owned(), |v| format!("\"{v}\"")),
-        .0.reason
+        "The origin check refused this request ({header}: {}): {reason}.",
+        .value.as_deref().map_or("not sent".to_owned(), |v| format!("\"{v}\""))
     )]
-    OriginRefused(OriginRefusal),
+    OriginRefused { header: &'static str, value: Option<String>, reason: String },
     #[error("The CSRF token check refused this request: {0}.")]
     CsrfRefused(String),
     #[error("Fetch Metadata refused this request: {0}.")]
@@ -69,7 +67,7 @@ impl AppError {
             Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
-            Self::OriginRefused(_) => "Refused by the origin check",
+            Self::OriginRefused { .. } => "Refused by the origin check",
             Self::CsrfRefused(_) => "Refused by the CSRF token check",
             Self::FetchMetadataRefused(_) => "Refused by Fetch Metadata",
             Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
@@ -81,19 +79,19 @@ impl AppError {
     }
 
     /// The protection (or part of the bank) that produced this error, for the audit log.
-    pub fn decided_by(&self) -> &'static str {
+    pub fn decided_by(&self) -> DecidedBy {
         match self {
-            Self::OriginRefused(_) => "origin-check",
-            Self::CsrfRefused(_) => "csrf-token",
-            Self::FetchMetadataRefused(_) => "fetch-metadata",
+            Self::OriginRefused { .. } => DecidedBy::OriginCheck,
+            Self::CsrfRefused(_) => DecidedBy::CsrfToken,
+            Self::FetchMetadataRefused(_) => DecidedBy::FetchMetadata,
             Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
-                "identity"
+                DecidedBy::Identity
             }
-            Self::UnboundCertificate { .. } => "cert-binding",
-            Self::CertificateRefused(_) => "certificate-check",
-            Self::PasswordLoginDisabled => "mtls",
-            Self::Transfer(_) | Self::BadRequest(_) => "input",
-            Self::NotFound(_) | Self::Internal(_) => "bank",
+            Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
+            Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
+            Self::PasswordLoginDisabled => DecidedBy::Mtls,
+            Self::Transfer(_) | Self::BadRequest(_) => DecidedBy::Input,
+            Self::NotFound(_) | Self::Internal(_) => DecidedBy::Bank,
         }
     }
 
@@ -127,7 +125,7 @@ impl AppError {
                 "A password sign-in may not claim someone else's identity \
                  while the browser proves yours with a certificate."
             }
-            Self::OriginRefused(_) => {
+            Self::OriginRefused { .. } => {
                 "The bank takes state-changing requests only from its own origin. If \
                  an attack page sent this, the origin check just stopped a cross-site request. The audit \
                  log shows every header the bank saw."
@@ -158,6 +156,15 @@ impl From<sqlx::Error> for AppError {
     }
 }
 
+impl From<ExecuteError> for AppError {
+    fn from(e: ExecuteError) -> Self {
+        match e {
+            ExecuteError::Refused(refused) => Self::Transfer(refused),
+            ExecuteError::Db(db) => db.into(),
+        }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
         match self {
@@ -167,9 +174,10 @@ impl ResponseError for AppError {
             | Self::CertificateRefused(_)
             | Self::PasswordLoginDisabled
             | Self::CertificateMismatch { .. }
-            | Self::OriginRefused(_)
+            | Self::OriginRefused { .. }
             | Self::CsrfRefused(_)
             | Self::FetchMetadataRefused(_) => StatusCode::FORBIDDEN,
+            Self::Transfer(TransferError::RequestIdTaken) => StatusCode::BAD_REQUEST,
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

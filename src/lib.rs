@@ -3,6 +3,8 @@
 //!
 //! A tour, from the outside in:
 
+/// The bank's server: routes and the middleware a request passes through, in order.
+pub mod bank;
 /// The start-up banner.
 pub mod banner;
 /// The command line and its subcommands.
@@ -11,7 +13,9 @@ pub mod cli;
 pub mod commands;
 /// Typed settings from the `LAB_*` environment variables.
 pub mod config;
-/// Builds the PKI, database, TLS and both servers; the entry point for tests.
+/// The three sites and where a browser reaches them.
+pub mod sites;
+/// Builds the listeners, PKI, database, TLS and both servers; the entry point for tests.
 pub mod startup;
 
 /// Who sent a request: certificate, session, user.
@@ -26,16 +30,18 @@ pub mod sessions;
 /// rustls configuration, the client-certificate verifier (CRL, audit), and the verified certificate.
 pub mod tls;
 
-/// What the server saw for every state-changing request, and every refused identity.
+/// What the server saw for every state-changing request, and every refused identity: plain data,
+/// and its one recorder.
 pub mod audit;
 /// The protections, one module each, and the middlewares that apply them.
 pub mod protections;
 
 /// The attacker site, served on its own origin.
 pub mod attacker;
-/// The lab: scenarios, expected outcomes under the current flags, solve detection.
+/// The lab, watching the bank from outside: scenarios, expected outcomes under the current
+/// flags, solve detection, the `/lab` page.
 pub mod lab;
-/// The bank's pages and API.
+/// The bank's pages and API, and each request's audit trail.
 pub mod web;
 
 /// Users, accounts and passwords.

@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 use clickjack_lab::cli::{self, Command};
-use clickjack_lab::config::Settings;
+use clickjack_lab::config::{Settings, vars};
 use clickjack_lab::startup::Application;
 use clickjack_lab::{banner, commands};
 
@@ -13,7 +13,7 @@ async fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(vars::RUST_LOG.default_text())),
         )
         .init();
     match run(cli.command.unwrap_or(Command::Serve)).await {

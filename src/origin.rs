@@ -59,9 +59,24 @@ impl Origin {
         })
     }
 
-    /// The bank's origin for a host name and port (https, the default port elided).
+    /// An `https` origin for a host name (or bracketed address) and port, the default port elided.
     pub fn https(host: &str, port: u16) -> Self {
         if port == 443 { Self(format!("https://{host}")) } else { Self(format!("https://{host}:{port}")) }
+    }
+
+    /// An `http` origin for a host name (or bracketed address) and port, the default port elided.
+    pub fn http(host: &str, port: u16) -> Self {
+        if port == 80 { Self(format!("http://{host}")) } else { Self(format!("http://{host}:{port}")) }
+    }
+
+    /// The port, explicit or the scheme's default.
+    pub fn port(&self) -> u16 {
+        let after_host = self.0.rsplit_once(':').filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()));
+        match after_host.and_then(|(_, port)| port.parse().ok()) {
+            Some(port) => port,
+            None if self.0.starts_with("https:") => 443,
+            None => 80,
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -72,6 +87,33 @@ impl Origin {
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The origins whose state-changing requests the bank accepts.
+#[derive(Debug, Clone)]
+pub struct AllowedOrigins(Vec<Origin>);
+
+impl AllowedOrigins {
+    /// The bank's own origins (it answers as localhost, 127.0.0.1 and [::1]) plus the extra ones.
+    pub fn new(bank_port: u16, extra: &[Origin]) -> Self {
+        let mut origins: Vec<Origin> =
+            ["localhost", "127.0.0.1", "[::1]"].iter().map(|host| Origin::https(host, bank_port)).collect();
+        origins.extend(extra.iter().cloned());
+        Self(origins)
+    }
+
+    /// Exactly these origins.
+    pub fn from_list(origins: Vec<Origin>) -> Self {
+        Self(origins)
+    }
+
+    pub fn contains(&self, origin: &Origin) -> bool {
+        self.0.contains(origin)
+    }
+
+    pub fn describe(&self) -> String {
+        self.0.iter().map(Origin::as_str).collect::<Vec<_>>().join(", ")
     }
 }
 
@@ -97,6 +139,14 @@ mod tests {
         assert!(matches!(Origin::parse("https://a.test/path"), Err(OriginError::HasPath(_))));
         assert!(matches!(Origin::parse("ftp://a.test"), Err(OriginError::NotHttp(_))));
         assert!(matches!(Origin::parse("https://a.test//"), Err(OriginError::HasPath(_))));
+    }
+
+    #[test]
+    fn knows_its_port() {
+        assert_eq!(Origin::parse("https://localhost:8443").unwrap().port(), 8443);
+        assert_eq!(Origin::parse("https://localhost").unwrap().port(), 443);
+        assert_eq!(Origin::parse("http://[::1]").unwrap().port(), 80);
+        assert_eq!(Origin::http("[::1]", 8666).port(), 8666);
     }
 
     #[test]

@@ -1,34 +1,34 @@
-//! Builds the lab: PKI, database, TLS, and the two servers (the bank over mTLS, or plain HTTP
-//! behind a proxy; the attacker site over plain HTTP and HTTPS), each bound to its own listener
-//! (port 0 picks a free one).
+//! Builds the lab, top-down: the listeners (port 0 picks a free one), the PKI, the database, the
+//! audit recorder, TLS for the chosen `LAB_MTLS` mode, then the two servers: the bank (over
+//! mutual TLS, or plain HTTP behind a proxy) and the attacker site (plain HTTP, and HTTPS on the
+//! bank's own site).
 
 use std::io;
-use std::net::{IpAddr, SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{ErrorHandlers, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::web;
 
 use crate::accounts::bindings::{self, BindError};
-use crate::audit::{self, AuditEvent};
-use crate::config::{ConfigError, MtlsMode, Settings};
+use crate::audit::Recorder;
+use crate::bank::{self, Bank};
+use crate::config::Settings;
+use crate::config::vars::{ATTACKER_PORT, BANK_PORT, SAMESITE_ATTACKER_PORT, UPSTREAM_PORT};
 use crate::db::{self, DbError, SEED_USERS};
-use crate::origin::Origin;
+use crate::identity::mode::MtlsMode;
+use crate::lab::observer::LabState;
+use crate::origin::AllowedOrigins;
 use crate::pki::{Pki, PkiError};
-use crate::protections::fetch_metadata::refuse_framed_navigations;
-use crate::protections::guard::guard;
-use crate::protections::headers::{SecurityHeaders, security_headers};
-use crate::protections::origin_check::AllowedOrigins;
+use crate::protections::headers::SecurityHeaders;
+use crate::sites::{Ports, Sites};
 use crate::state::AppState;
-use crate::tls::{self, LabVerifier, TlsError};
-use crate::{attacker, proxy, sessions, web as pages};
+use crate::tls::{self, BankTls, TlsError};
+use crate::{attacker, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
     #[error("certificates: {0}")]
     Pki(#[from] PkiError),
     #[error(transparent)]
@@ -48,12 +48,8 @@ pub enum StartupError {
     Serve(io::Error),
 }
 
-/// Refused handshakes waiting for the audit log; beyond this many, they are logged and dropped.
-const AUDIT_QUEUE: usize = 1024;
-
 pub struct Application {
-    ports: Ports,
-    origins: Origins,
+    sites: Sites,
     /// Proxy mode: where the bank itself listens (plain HTTP).
     upstream: Option<SocketAddr>,
     bank: Server,
@@ -64,146 +60,54 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        settings.check_public_bind()?;
-        let static_dir = asset_dir(&settings, "static")?;
-        let attacker_dir = asset_dir(&settings, "attacker-site")?;
+        let static_dir = asset_dir(&settings.paths.assets, "static")?;
+        let attacker_dir = asset_dir(&settings.paths.assets, "attacker-site")?;
+        let listeners = Listeners::bind(&settings)?;
+        let sites = Sites::new(settings.network.bind, listeners.ports);
+
+        let certs = &settings.paths.certs;
         let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-        let (pki, issued) = Pki::ensure(&settings.certs_dir, &users, settings.bind)?;
-        let pool = db::open(&settings.database).await?;
+        let (pki, issued) = Pki::ensure(certs, &users, settings.network.bind)?;
+        let pool = db::open(&settings.paths.database).await?;
         sessions::purge_expired(&pool).await.map_err(DbError::from)?;
         bindings::bind_provisioned(&pool, &pki, &users, &issued).await?;
+        let recorder = Recorder::start(pool.clone());
 
-        // Handshake refusals go to the audit log through this channel (the verifier cannot wait
-        // for the database).
-        let (refusals, mut refused) = tokio::sync::mpsc::channel(AUDIT_QUEUE);
-        let verifier = match settings.mtls {
-            MtlsMode::Off => None,
-            MtlsMode::Required | MtlsMode::Optional => Some(Arc::new(LabVerifier::new(
-                &settings.certs_dir,
-                settings.mtls == MtlsMode::Required,
-                Some(refusals),
-            )?)),
-            // Forwarded certificates are audited with their request by `proxy`.
-            MtlsMode::Proxy => Some(Arc::new(LabVerifier::new(&settings.certs_dir, true, None)?)),
-        };
-        let audit_pool = pool.clone();
-        tokio::spawn(async move {
-            while let Some(refusal) = refused.recv().await {
-                if let Err(e) = audit::record(&audit_pool, &AuditEvent::handshake(&refusal)).await {
-                    tracing::error!("could not record a refused handshake: {e}");
-                }
-            }
-        });
-        let crl_watch = verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
-        let tls = match settings.mtls {
-            MtlsMode::Proxy => None,
-            MtlsMode::Off => Some(tls::server_config(&settings.certs_dir, None)?),
-            MtlsMode::Required | MtlsMode::Optional => {
-                Some(tls::server_config(&settings.certs_dir, verifier.clone())?)
-            }
-        };
-
-        let (bank_listener, upstream) = if settings.mtls == MtlsMode::Proxy {
-            let listener = listen(&settings, settings.upstream_port, "LAB_UPSTREAM_PORT")?;
-            let addr = listener.local_addr().map_err(StartupError::Serve)?;
-            (listener, Some(addr))
-        } else {
-            (listen(&settings, settings.bank_port, "LAB_BANK_PORT")?, None)
-        };
-        let attacker_listener = listen(&settings, settings.attacker_port, "LAB_ATTACKER_PORT")?;
-        let samesite_listener =
-            listen(&settings, settings.samesite_attacker_port, "LAB_SAMESITE_ATTACKER_PORT")?;
-        let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).map_err(StartupError::Serve);
-        let ports = Ports {
-            // Behind a proxy, the browser's bank is the proxy.
-            bank: if upstream.is_some() { settings.bank_port } else { port(&bank_listener)? },
-            attacker: port(&attacker_listener)?,
-            samesite_attacker: port(&samesite_listener)?,
-        };
-        let origins = Origins::new(settings.bind, ports);
+        let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
+        let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
         let mut allowed = settings.protections.allowed_origins.clone();
-        allowed.push(origins.bank.clone());
-
-        let state = web::Data::new(AppState {
+        allowed.push(sites.bank.clone());
+        let state = AppState {
             pool,
-            allowed_origins: AllowedOrigins::new(ports.bank, &allowed),
-            bank_origin: origins.bank.clone(),
-            attacker_origin: origins.attacker.clone(),
-            samesite_attacker_origin: origins.samesite_attacker.clone(),
+            allowed_origins: AllowedOrigins::new(sites.bank.port(), &allowed),
+            sites: sites.clone(),
+            verifier: tls.verifier,
+            recorder,
             settings: settings.clone(),
-            verifier,
-        });
-        let headers = web::Data::new(SecurityHeaders::new(&settings.protections.frame));
+        };
+        let bank = Bank {
+            state: web::Data::new(state),
+            lab: web::Data::new(LabState::new(settings.lab)),
+            headers: web::Data::new(SecurityHeaders::new(&settings.protections.frame)),
+            static_dir,
+        };
+        let bank = bank::serve(bank, listeners.bank, tls.server).map_err(StartupError::Serve)?;
+        let same_site_tls = tls::server_config(certs, None)?;
+        let attacker =
+            attacker::serve(attacker_dir, &sites, listeners.attacker, listeners.same_site, same_site_tls)
+                .map_err(StartupError::Serve)?;
 
-        let bank = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .app_data(headers.clone())
-                .configure(|cfg| pages::routes(cfg, &static_dir))
-                .wrap(from_fn(guard))
-                .wrap(from_fn(refuse_framed_navigations))
-                .wrap(ErrorHandlers::new().default_handler(pages::errors::render))
-                .wrap(from_fn(security_headers))
-                .wrap(from_fn(proxy::forwarded_identity))
-        })
-        .on_connect(tls::peer::on_connect)
-        .workers(2)
-        .disable_signals()
-        .shutdown_timeout(5);
-        let bank = match tls {
-            Some(tls) => bank.listen_rustls_0_23(bank_listener, tls),
-            None => bank.listen(bank_listener),
-        }
-        .map_err(StartupError::Serve)?
-        .run();
+        Ok(Self { sites, upstream: listeners.upstream, bank, attacker, settings, crl_watch })
+    }
 
-        // The attacker site, twice: over plain HTTP (another site) and over HTTPS on another port
-        // of the bank's host (the same site as the bank), with the bank's server certificate.
-        let (bank_origin, samesite_origin) = (origins.bank.clone(), origins.samesite_attacker.clone());
-        let attacker = HttpServer::new(move || {
-            App::new().configure(|cfg| attacker::routes(cfg, &attacker_dir, &bank_origin, &samesite_origin))
-        })
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(attacker_listener)
-        .and_then(|server| {
-            let tls = tls::server_config(&settings.certs_dir, None).map_err(io::Error::other)?;
-            server.listen_rustls_0_23(samesite_listener, tls)
-        })
-        .map_err(StartupError::Serve)?
-        .run();
-
-        Ok(Self { ports, origins, upstream, bank, attacker, settings, crl_watch })
+    /// Where a browser reaches the three sites (behind a proxy, the bank is the proxy).
+    pub fn sites(&self) -> &Sites {
+        &self.sites
     }
 
     /// Proxy mode: the bank's own plain-HTTP address, which the proxy forwards to.
-    pub fn upstream_url(&self) -> Option<String> {
-        self.upstream.map(|addr| format!("http://{addr}"))
-    }
-
-    pub fn upstream_addr(&self) -> Option<SocketAddr> {
+    pub fn upstream(&self) -> Option<SocketAddr> {
         self.upstream
-    }
-
-    pub fn bank_port(&self) -> u16 {
-        self.ports.bank
-    }
-
-    pub fn attacker_port(&self) -> u16 {
-        self.ports.attacker
-    }
-
-    pub fn bank_url(&self) -> String {
-        self.origins.bank.to_string()
-    }
-
-    pub fn attacker_url(&self) -> String {
-        self.origins.attacker.to_string()
-    }
-
-    pub fn samesite_attacker_url(&self) -> String {
-        self.origins.samesite_attacker.to_string()
     }
 
     pub fn settings(&self) -> &Settings {
@@ -247,74 +151,44 @@ impl LabHandle {
     }
 }
 
-/// The ports the three sites listen on.
-#[derive(Debug, Clone, Copy)]
-struct Ports {
-    bank: u16,
-    attacker: u16,
-    samesite_attacker: u16,
+/// The three listeners, bound before anything is created, so a busy port stops start-up first.
+struct Listeners {
+    bank: TcpListener,
+    attacker: TcpListener,
+    same_site: TcpListener,
+    /// Proxy mode: the bank's own address (the `bank` listener), behind the proxy.
+    upstream: Option<SocketAddr>,
+    /// The ports a browser uses: behind a proxy, the bank's is the proxy's.
+    ports: Ports,
 }
 
-/// Where a browser reaches the sites: the bank as `https://localhost` (or the bound address, when
-/// that is a specific non-loopback one); the attacker as `http://` + a loopback address (another
-/// site) and as `https://` + the bank's host on another port (the bank's own site).
-#[derive(Debug, Clone)]
-struct Origins {
-    bank: Origin,
-    attacker: Origin,
-    samesite_attacker: Origin,
-}
-
-impl Origins {
-    fn new(bind: IpAddr, ports: Ports) -> Self {
-        let host = match bind {
-            IpAddr::V6(ip) => format!("[{ip}]"),
-            IpAddr::V4(ip) => ip.to_string(),
+impl Listeners {
+    fn bind(settings: &Settings) -> Result<Self, StartupError> {
+        let network = &settings.network;
+        let listen = |port: u16, var: &'static str| {
+            let addr = SocketAddr::new(network.bind, port);
+            TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, var, source })
         };
-        let (bank_host, attacker_host) = if bind.is_loopback() || bind.is_unspecified() {
-            let loopback = if bind.is_ipv6() { "[::1]" } else { "127.0.0.1" };
-            ("localhost".to_owned(), loopback.to_owned())
+        let behind_proxy = settings.identity.mtls == MtlsMode::Proxy;
+        let bank = if behind_proxy {
+            listen(settings.proxy.upstream_port, UPSTREAM_PORT.name)?
         } else {
-            (host.clone(), host)
+            listen(network.bank_port, BANK_PORT.name)?
         };
-        let attacker = format!("http://{attacker_host}:{}", ports.attacker);
-        Self {
-            bank: Origin::https(&bank_host, ports.bank),
-            attacker: Origin::parse(&attacker).expect("an IP origin parses"),
-            samesite_attacker: Origin::https(&bank_host, ports.samesite_attacker),
-        }
+        let attacker = listen(network.attacker_port, ATTACKER_PORT.name)?;
+        let same_site = listen(network.samesite_attacker_port, SAMESITE_ATTACKER_PORT.name)?;
+        let local = |l: &TcpListener| l.local_addr().map_err(StartupError::Serve);
+        let upstream = if behind_proxy { Some(local(&bank)?) } else { None };
+        let ports = Ports {
+            bank: if behind_proxy { network.bank_port } else { local(&bank)?.port() },
+            attacker: local(&attacker)?.port(),
+            samesite_attacker: local(&same_site)?.port(),
+        };
+        Ok(Self { bank, attacker, same_site, upstream, ports })
     }
 }
 
-fn listen(settings: &Settings, port: u16, var: &'static str) -> Result<TcpListener, StartupError> {
-    let addr = SocketAddr::new(settings.bind, port);
-    TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, var, source })
-}
-
-fn asset_dir(settings: &Settings, name: &str) -> Result<PathBuf, StartupError> {
-    let dir = settings.assets_dir.join(name);
+fn asset_dir(assets: &Path, name: &str) -> Result<PathBuf, StartupError> {
+    let dir = assets.join(name);
     if dir.is_dir() { Ok(dir) } else { Err(StartupError::Assets { path: dir.display().to_string() }) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Origins, Ports};
-
-    #[test]
-    fn the_sites_are_announced_where_they_listen() {
-        let ports = Ports { bank: 8443, attacker: 8666, samesite_attacker: 8667 };
-        let at = |bind: &str| {
-            let origins = Origins::new(bind.parse().unwrap(), ports);
-            assert_eq!(origins.samesite_attacker.as_str().replace("8667", "8443"), origins.bank.as_str());
-            (origins.bank.to_string(), origins.attacker.to_string())
-        };
-        let local = ("https://localhost:8443".to_owned(), "http://127.0.0.1:8666".to_owned());
-        assert_eq!(at("127.0.0.1"), local);
-        assert_eq!(at("0.0.0.0"), local);
-        assert_eq!(at("::1"), ("https://localhost:8443".to_owned(), "http://[::1]:8666".to_owned()));
-        assert_eq!(
-            at("192.168.7.9"),
-            ("https://192.168.7.9:8443".to_owned(), "http://192.168.7.9:8666".to_owned())
-        );
-    }
 }

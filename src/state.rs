@@ -1,36 +1,34 @@
-//! What every bank request can reach: the database and the effective settings.
+//! What every bank request can reach: the database, the effective settings, where the sites
+//! are, the certificate checks and the audit log's recorder.
 
 use std::sync::Arc;
 
+use actix_web::{HttpRequest, web};
 use sqlx::SqlitePool;
 
+use crate::audit::Recorder;
 use crate::config::Settings;
-use crate::lab::LabOrigins;
-use crate::origin::Origin;
-use crate::protections::origin_check::AllowedOrigins;
+use crate::error::AppError;
+use crate::origin::AllowedOrigins;
+use crate::sites::Sites;
+use crate::tls::LabVerifier;
 
 pub struct AppState {
     pub pool: SqlitePool,
     pub settings: Settings,
-    /// `https://localhost:<bound port>`.
-    pub bank_origin: Origin,
-    /// `http://127.0.0.1:<bound port>`: another site.
-    pub attacker_origin: Origin,
-    /// `https://localhost:<bound port>`: the same site as the bank, another origin.
-    pub samesite_attacker_origin: Origin,
+    pub sites: Sites,
+    /// The origins whose state-changing requests the origin check accepts.
     pub allowed_origins: AllowedOrigins,
     /// The client-certificate checks (CA, dates, usage, CRL); proxy mode runs forwarded
     /// certificates through them. `None` with `LAB_MTLS=off`.
-    pub verifier: Option<Arc<crate::tls::LabVerifier>>,
+    pub verifier: Option<Arc<LabVerifier>>,
+    pub recorder: Recorder,
 }
 
-impl AppState {
-    /// The origins the lab's attacks come from, and the bank's.
-    pub fn lab_origins(&self) -> LabOrigins {
-        LabOrigins {
-            bank: self.bank_origin.clone(),
-            cross_site: self.attacker_origin.clone(),
-            same_site: self.samesite_attacker_origin.clone(),
-        }
-    }
+/// The bank's state. Without it a request is answered with an error, never served unguarded:
+/// every middleware and extractor that needs it fails closed.
+pub fn of(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("the bank", "application state missing"))
 }

@@ -4,15 +4,36 @@
 //! same *site* as the bank). The server injects one thing only: where the bank (and that
 //! same-site copy) are, through `/config.js`.
 
-use std::path::Path;
+use std::io;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::Server;
+use actix_web::{App, HttpResponse, HttpServer, web};
 
-use crate::origin::Origin;
+use crate::sites::Sites;
 
-/// Mounts the attacker site.
-pub fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, bank_origin: &Origin, samesite_origin: &Origin) {
-    let script = config_script(bank_origin, samesite_origin);
+/// Serves the site on `cross_site` (plain HTTP) and on `same_site` (HTTPS with `tls`, the bank's
+/// own server certificate).
+pub fn serve(
+    site_dir: PathBuf,
+    sites: &Sites,
+    cross_site: TcpListener,
+    same_site: TcpListener,
+    tls: rustls::ServerConfig,
+) -> io::Result<Server> {
+    let script = config_script(sites);
+    let server = HttpServer::new(move || App::new().configure(|cfg| routes(cfg, &site_dir, &script)))
+        .workers(1)
+        .disable_signals()
+        .shutdown_timeout(1)
+        .listen(cross_site)?
+        .listen_rustls_0_23(same_site, tls)?;
+    Ok(server.run())
+}
+
+fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, script: &str) {
+    let script = script.to_owned();
     cfg.route(
         "/config.js",
         web::get().to(move || {
@@ -28,10 +49,10 @@ pub fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, bank_origin: &Origi
     .service(actix_files::Files::new("/", site_dir).index_file("index.html"));
 }
 
-fn config_script(bank_origin: &Origin, samesite_origin: &Origin) -> String {
+fn config_script(sites: &Sites) -> String {
     let config = serde_json::json!({
-        "bankOrigin": bank_origin.as_str(),
-        "sameSiteAttackerOrigin": samesite_origin.as_str(),
+        "bankOrigin": sites.bank.as_str(),
+        "sameSiteAttackerOrigin": sites.same_site.as_str(),
     });
     format!("// Written by the lab server: where the bank is.\nwindow.LAB = Object.freeze({config});\n")
 }
@@ -40,9 +61,8 @@ fn config_script(bank_origin: &Origin, samesite_origin: &Origin) -> String {
 mod tests {
     #[test]
     fn the_script_carries_the_bank_origin() {
-        use crate::origin::Origin;
-        let script =
-            super::config_script(&Origin::https("localhost", 8443), &Origin::https("localhost", 8667));
+        let ports = crate::sites::Ports { bank: 8443, attacker: 8666, samesite_attacker: 8667 };
+        let script = super::config_script(&crate::sites::Sites::new([127, 0, 0, 1].into(), ports));
         assert!(script.contains(r#""bankOrigin":"https://localhost:8443""#), "{script}");
         assert!(script.contains(r#""sameSiteAttackerOrigin":"https://localhost:8667""#), "{script}");
     }

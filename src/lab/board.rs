@@ -1,10 +1,13 @@
 //! The lab page's board: one row per scenario, judged for the visitor under the current flags,
 //! with the badges its attacks have earned.
 
+use super::expect::expect;
 use super::scenarios::{SCENARIOS, Scenario};
-use super::solves::Detection;
-use super::{Browser, Delivery, Engine, LabOrigins, Outcome, Victim, expect};
-use crate::config::{MtlsMode, Settings};
+use super::verdicts::Detection;
+use super::{Browser, Delivery, Engine, Outcome, Victim};
+use crate::config::Settings;
+use crate::identity::mode::MtlsMode;
+use crate::sites::Sites;
 
 /// One row of the board.
 pub struct Row {
@@ -54,7 +57,7 @@ pub fn proof(delivery: Delivery) -> Detection {
 /// one), given the detected transfers as (scenario, detection, count).
 pub fn rows(
     settings: &Settings,
-    origins: &LabOrigins,
+    origins: &Sites,
     visitor: Victim,
     engine: Option<Engine>,
     detected: &[(String, String, i64)],
@@ -104,12 +107,12 @@ mod tests {
 
     #[test]
     fn a_badge_needs_the_scenarios_own_kind_of_proof() {
-        let settings = Settings::from_pairs(&[]).unwrap();
+        let settings = Settings::defaults();
         let detected = vec![
             ("basic".to_owned(), "framed".to_owned(), 2),
             ("doubleclick".to_owned(), "forged".to_owned(), 1),
         ];
-        let rows = rows(&settings, &LabOrigins::defaults(), Victim::Certificate, None, &detected);
+        let rows = rows(&settings, &settings.network.sites(), Victim::Certificate, None, &detected);
         let solved = |id: &str| rows.iter().find(|r| r.scenario.id == id).unwrap().solved;
         assert_eq!(solved("basic"), 2);
         assert_eq!(solved("doubleclick"), 0, "a forged form does not solve DoubleClickjacking");

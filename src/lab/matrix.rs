@@ -5,8 +5,9 @@
 
 use std::fmt::Write;
 
+use super::expect::expect;
 use super::scenarios::SCENARIOS;
-use super::{Browser, Engine, LabOrigins, Victim, expect};
+use super::{Browser, Engine, Victim};
 use crate::config::Settings;
 
 /// A column: a lab configuration, as the `LAB_*` variables that make it.
@@ -92,7 +93,6 @@ pub fn key(vars: &[(&str, &str)]) -> String {
 
 /// The README's matrix and the list of measurements, as Markdown.
 pub fn markdown(measured: &[Measured]) -> String {
-    let origins = LabOrigins::defaults();
     let mut out = String::new();
     out.push_str("| attack (victim) |");
     for column in COLUMNS {
@@ -114,8 +114,9 @@ pub fn markdown(measured: &[Measured]) -> String {
             let cells: Vec<String> = Engine::ALL
                 .into_iter()
                 .map(|engine| {
+                    let sites = settings.network.sites();
                     let outcome =
-                        expect(scenario.delivery, victim, &settings, &origins, Browser::defaults(engine));
+                        expect(scenario.delivery, victim, &settings, &sites, Browser::defaults(engine));
                     let checked = measured.iter().any(|m| {
                         m.scenario == scenario.id
                             && m.vars == key(&vars)

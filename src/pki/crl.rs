@@ -12,8 +12,10 @@ use rustls::pki_types::CertificateRevocationListDer;
 use rustls::pki_types::pem::PemObject;
 use time::{Duration, OffsetDateTime};
 
+use super::ca::Pki;
+use super::cert::Serial;
+use super::error::PkiError;
 use super::files::{read, unreadable, write_public};
-use super::{Pki, PkiError, Serial};
 
 /// The file name of the CRL in the PKI folder.
 pub const CRL_FILE: &str = "crl.pem";

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use super::PkiError;
+use super::error::PkiError;
 
 /// The DER of the first certificate in a PEM text.
 pub fn pem_der(pem: &str) -> Option<Vec<u8>> {

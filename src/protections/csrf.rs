@@ -12,34 +12,68 @@
 //!
 //! **Flag.** `LAB_CSRF_TOKEN=on|off` (default `on`).
 
-use std::fmt;
-
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
 use sqlx::SqlitePool;
-use uuid::Uuid;
 
+use super::body::Body;
+use crate::audit::{Check, DecidedBy};
 use crate::clock;
+use crate::config::vars::CSRF_TOKEN;
 use crate::crypto;
+use crate::error::AppError;
+use crate::identity::{Subject, Visitor};
+use crate::state;
 
 /// Form field and header that carry the token.
 pub const FIELD: &str = "csrf_token";
 pub const HEADER: &str = "x-csrf-token";
 
-/// The identity a token is bound to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Subject {
-    /// A client certificate, by SHA-256 fingerprint.
-    Certificate(String),
-    /// A session (signed-in or anonymous), by id.
-    Session(Uuid),
+/// Middleware: a state-changing request must carry the token of the identity that sends it.
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    if !super::judged(&req) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let verdict = async {
+        let state = state::of(req.request())?;
+        if !state.settings.protections.csrf_token {
+            return Ok(Check::off(DecidedBy::CsrfToken, CSRF_TOKEN.name));
+        }
+        let visitor = Visitor::of(req.request()).await?;
+        let presented = presented(&req);
+        match check(&state.pool, visitor.csrf_subject().as_ref(), presented.as_deref()).await? {
+            Ok(why) => Ok(Check::passed(DecidedBy::CsrfToken, why)),
+            Err(reason) => Err(AppError::CsrfRefused(reason)),
+        }
+    };
+    match verdict.await {
+        Ok(check) => {
+            super::note(&req, check);
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+    }
 }
 
-impl fmt::Display for Subject {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Certificate(fingerprint) => write!(f, "cert:{fingerprint}"),
-            Self::Session(id) => write!(f, "session:{id}"),
-        }
+/// The token from the `X-CSRF-Token` header, or else from a url-encoded form body.
+fn presented(req: &ServiceRequest) -> Option<String> {
+    if let Some(value) = req.headers().get(HEADER) {
+        return value.to_str().ok().map(str::to_owned);
     }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let extensions = req.extensions();
+    let body = extensions.get::<Body>().filter(|_| is_form)?;
+    url::form_urlencoded::parse(&body.0).find(|(key, _)| key == FIELD).map(|(_, value)| value.into_owned())
 }
 
 /// The token of `subject`, created on first use.

@@ -17,14 +17,16 @@
 //!
 //! **Flag.** `LAB_FETCH_METADATA=on|off` (default `on`).
 
+use actix_web::Error;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
 
+use crate::audit::{Check, DecidedBy};
+use crate::config::vars::FETCH_METADATA;
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state;
 
 pub const DEST: &str = "sec-fetch-dest";
 pub const SITE: &str = "sec-fetch-site";
@@ -57,27 +59,42 @@ pub fn check_navigation(dest: Option<&str>, site: Option<&str>) -> Result<(), St
     }
 }
 
-/// Middleware: refuses framed page loads from other origins (state-changing requests are
-/// judged by the guard, which records them in the audit log).
-pub async fn refuse_framed_navigations(
+/// Middleware: refuses framed page loads from other origins, and state-changing requests sent
+/// from inside a frame.
+pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>() else {
-        // Fail closed, as the guard does.
-        let error = AppError::internal("fetch metadata", "application state missing");
-        return Ok(req.error_response(error).map_into_right_body());
+    let state = match state::of(req.request()) {
+        Ok(state) => state,
+        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
     };
-    if state.settings.protections.fetch_metadata
-        && matches!(*req.method(), Method::GET | Method::HEAD)
-        && !req.path().starts_with("/static/")
-    {
-        let header = |name| req.headers().get(name).and_then(|v| v.to_str().ok());
-        if let Err(reason) = check_navigation(header(DEST), header(SITE)) {
-            return Ok(req.error_response(AppError::FetchMetadataRefused(reason)).map_into_right_body());
+    let on = state.settings.protections.fetch_metadata;
+    let header = |name| req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let (dest, site) = (header(DEST), header(SITE));
+    let refusal = if super::judged(&req) {
+        if !on {
+            super::note(&req, Check::off(DecidedBy::FetchMetadata, FETCH_METADATA.name));
+            None
+        } else {
+            match check_state_change(dest.as_deref()) {
+                Ok(why) => {
+                    super::note(&req, Check::passed(DecidedBy::FetchMetadata, why));
+                    None
+                }
+                Err(reason) => Some(reason),
+            }
         }
+    } else if on && matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().starts_with("/static/")
+    {
+        check_navigation(dest.as_deref(), site.as_deref()).err()
+    } else {
+        None
+    };
+    match refusal {
+        Some(reason) => Ok(req.error_response(AppError::FetchMetadataRefused(reason)).map_into_right_body()),
+        None => Ok(next.call(req).await?.map_into_left_body()),
     }
-    Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[cfg(test)]

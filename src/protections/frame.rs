@@ -50,6 +50,22 @@ pub struct FramePolicy {
     pub ancestors: Vec<Origin>,
 }
 
+impl FrameMode {
+    /// The mode a `LAB_FRAME` value names.
+    pub fn from_choice(text: &str) -> Option<Self> {
+        Some(match text {
+            "deny" => Self::Deny,
+            "sameorigin" => Self::SameOrigin,
+            "allowlist" => Self::Allowlist,
+            "off" => Self::Off,
+            "meta" => Self::Meta,
+            "allow-from" => Self::AllowFrom,
+            "report-only" => Self::ReportOnly,
+            _ => return None,
+        })
+    }
+}
+
 impl FramePolicy {
     pub fn x_frame_options(&self) -> Option<String> {
         match self.mode {

@@ -30,6 +30,11 @@ impl FrameBuster {
         }
     }
 
+    /// The buster a `LAB_FRAMEBUSTER` value names.
+    pub fn from_choice(text: &str) -> Option<Self> {
+        [Self::Classic, Self::Hidden, Self::Off].into_iter().find(|b| b.as_str() == text)
+    }
+
     /// The stylesheet and script a page includes for this buster.
     pub fn assets(self) -> Option<(&'static str, &'static str)> {
         match self {

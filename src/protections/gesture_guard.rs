@@ -8,7 +8,7 @@
 //!
 //! **Rule.** Confirm buttons are rendered disabled; a static script (`/static/js/gesture-guard.js`,
 //! no inline code) enables them only after the page has been visible for a moment
-//! ([`DELAY_MS`]) *and* the pointer has moved or a key has been pressed after that. A click that
+//! (`LAB_GESTURE_DELAY_MS`) *and* the pointer has moved or a key has been pressed after that. A click that
 //! arrives right after the page appeared (the second half of a double-click) meets a disabled
 //! button.
 //!
@@ -17,10 +17,7 @@
 //! framed clickjacking (the victim's pointer moves over the invisible frame). Keep the frame
 //! headers; this guards the one path they cannot see.
 //!
-//! **Flag.** `LAB_GESTURE_GUARD=on|off` (default `on`).
-
-/// How long the page must have been visible before a gesture counts.
-pub const DELAY_MS: u32 = 1000;
+//! **Flag.** `LAB_GESTURE_GUARD=on|off` (default `on`); `LAB_GESTURE_DELAY_MS` (default 1000).
 
 /// What a page needs to guard its confirm buttons: the script, and the delay it is told.
 #[derive(Debug, Clone, Copy)]
@@ -29,7 +26,7 @@ pub struct GestureGuard {
     pub delay_ms: u32,
 }
 
-/// The guard when `LAB_GESTURE_GUARD=on`.
-pub fn when(on: bool) -> Option<GestureGuard> {
-    on.then_some(GestureGuard { script: "/static/js/gesture-guard.js", delay_ms: DELAY_MS })
+/// The guard when `LAB_GESTURE_GUARD=on`, with the page-visible delay of `LAB_GESTURE_DELAY_MS`.
+pub fn when(on: bool, delay_ms: u32) -> Option<GestureGuard> {
+    on.then_some(GestureGuard { script: "/static/js/gesture-guard.js", delay_ms })
 }

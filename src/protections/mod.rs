@@ -1,15 +1,17 @@
 //! The bank's protections: one module each, every one on by default and switched by a `LAB_*` flag.
 //!
-//! [`Protections`] is the effective set, parsed once by [`crate::config`]. The modules hold the
-//! rules; [`headers`] and [`guard`] are the two middlewares that apply them to every response and
-//! to every state-changing request.
+//! [`Protections`] is the effective set, parsed once by [`crate::config`]. Each module holds its
+//! rule and, where the bank applies it to requests, the middleware that does: [`headers`] on every
+//! response; [`fetch_metadata`] on framed page loads; and for every state-changing request, in
+//! this order, [`origin_check`], [`fetch_metadata`] and [`csrf`], after [`body`] has read the
+//! request's body once. Each notes what it said on the request's audit trail.
 
+pub mod body;
 pub mod csrf;
 pub mod fetch_metadata;
 pub mod frame;
 pub mod framebuster;
 pub mod gesture_guard;
-pub mod guard;
 pub mod headers;
 pub mod origin_check;
 pub mod samesite;
@@ -18,7 +20,23 @@ pub use frame::{FrameMode, FramePolicy};
 pub use framebuster::FrameBuster;
 pub use samesite::SameSite;
 
+use actix_web::dev::ServiceRequest;
+use actix_web::http::Method;
+
+use crate::audit::Check;
 use crate::origin::Origin;
+
+/// Whether a request changes state, and so is judged by the origin check, Fetch Metadata's
+/// state-change rule and the CSRF token. A browser's CSP report is a POST that changes nothing and
+/// carries neither Origin nor token: it is recorded, not judged.
+pub fn judged(req: &ServiceRequest) -> bool {
+    !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) && req.path() != frame::REPORT_PATH
+}
+
+/// Notes a protection's decision on the request's audit trail.
+pub fn note(req: &ServiceRequest, check: Check) {
+    crate::web::trail::note(req.request(), check);
+}
 
 /// The effective protections, after the `LAB_PROTECTIONS` preset and the single flags.
 #[derive(Debug, Clone)]
@@ -30,6 +48,8 @@ pub struct Protections {
     pub samesite: SameSite,
     pub fetch_metadata: bool,
     pub gesture_guard: bool,
+    /// `LAB_GESTURE_DELAY_MS`: how long a page must have been visible before a gesture counts.
+    pub gesture_delay_ms: u32,
     /// A teaching aid, not a protection: never in [`Protections::disabled`].
     pub framebuster: FrameBuster,
 }

@@ -11,32 +11,51 @@
 //!
 //! **Flag.** `LAB_ORIGIN_CHECK=on|off` (default `on`), extra origins in `LAB_ALLOWED_ORIGINS`.
 
-use crate::origin::Origin;
+use actix_web::Error;
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName};
+use actix_web::middleware::Next;
 
-/// The origins whose state-changing requests the bank accepts.
-#[derive(Debug, Clone)]
-pub struct AllowedOrigins(Vec<Origin>);
+use crate::audit::{Check, DecidedBy};
+use crate::config::vars::ORIGIN_CHECK;
+use crate::error::AppError;
+use crate::origin::{AllowedOrigins, Origin};
+use crate::state;
 
-impl AllowedOrigins {
-    /// The bank's own origins (it answers as localhost, 127.0.0.1 and [::1]) plus the extra ones.
-    pub fn new(bank_port: u16, extra: &[Origin]) -> Self {
-        let mut origins: Vec<Origin> =
-            ["localhost", "127.0.0.1", "[::1]"].iter().map(|host| Origin::https(host, bank_port)).collect();
-        origins.extend(extra.iter().cloned());
-        Self(origins)
+/// Middleware: a state-changing request must come from an allowed origin.
+pub async fn enforce(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    if !super::judged(&req) {
+        return Ok(next.call(req).await?.map_into_left_body());
     }
-
-    /// Exactly these origins.
-    pub fn from_list(origins: Vec<Origin>) -> Self {
-        Self(origins)
+    let state = match state::of(req.request()) {
+        Ok(state) => state,
+        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+    };
+    if !state.settings.protections.origin_check {
+        super::note(&req, Check::off(DecidedBy::OriginCheck, ORIGIN_CHECK.name));
+        return Ok(next.call(req).await?.map_into_left_body());
     }
-
-    pub fn contains(&self, origin: &Origin) -> bool {
-        self.0.contains(origin)
-    }
-
-    fn describe(&self) -> String {
-        self.0.iter().map(Origin::as_str).collect::<Vec<_>>().join(", ")
+    let header = |name: HeaderName| {
+        req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    match check(header(header::ORIGIN).as_deref(), header(header::REFERER).as_deref(), &state.allowed_origins)
+    {
+        Ok(why) => {
+            super::note(&req, Check::passed(DecidedBy::OriginCheck, why));
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(refusal) => {
+            let error = AppError::OriginRefused {
+                header: refusal.header,
+                value: refusal.value,
+                reason: refusal.reason,
+            };
+            Ok(req.error_response(error).map_into_right_body())
+        }
     }
 }
 

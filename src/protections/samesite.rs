@@ -32,6 +32,11 @@ impl SameSite {
         }
     }
 
+    /// The attribute a `LAB_SAMESITE` value names.
+    pub fn from_choice(text: &str) -> Option<Self> {
+        [Self::Strict, Self::Lax, Self::None].into_iter().find(|s| s.as_str() == text)
+    }
+
     pub fn cookie_attribute(self) -> cookie::SameSite {
         match self {
             Self::Strict => cookie::SameSite::Strict,

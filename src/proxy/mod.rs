@@ -13,40 +13,40 @@
 
 pub mod header;
 pub mod nginx;
+pub mod settings;
 
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::{Error, HttpMessage};
 
-use crate::audit::{self, AuditEvent, RequestFacts};
-use crate::config::MtlsMode;
+use crate::audit::{Check, DecidedBy};
+use crate::identity::mode::MtlsMode;
 use crate::pki::CertInfo;
-use crate::state::AppState;
-use crate::tls::peer::PeerCert;
-
-/// A forwarded certificate the bank refused: the request goes on without an identity, and
-/// pages that need one say why.
-#[derive(Debug, Clone)]
-pub struct ForwardedRefusal(pub String);
+use crate::state::{self, AppState};
+use crate::tls::peer::{PeerCert, RefusedForward};
+use crate::tls::verifier::seen;
+use crate::web::trail;
 
 /// Middleware: turns the proxy's certificate header into the request's [`PeerCert`].
 pub async fn forwarded_identity(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody + 'static>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else { return next.call(req).await };
-    let settings = &state.settings;
-    let name = settings.client_cert_header.clone();
-    if settings.mtls != MtlsMode::Proxy || !req.headers().contains_key(&name) {
-        return next.call(req).await;
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let state = match state::of(req.request()) {
+        Ok(state) => state,
+        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+    };
+    let name = state.settings.proxy.header.clone();
+    if state.settings.identity.mtls != MtlsMode::Proxy || !req.headers().contains_key(&name) {
+        return Ok(next.call(req).await?.map_into_left_body());
     }
-    let facts = RequestFacts::of(req.request());
     let values: Vec<String> =
         req.headers().get_all(&name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
     let peer = req.peer_addr().map(|addr| addr.ip());
+    let trusted = &state.settings.proxy.trusted;
 
-    let (decided_by, cert, reason) = if !peer.is_some_and(|ip| settings.trusted_proxies.trusts(ip)) {
+    if !peer.is_some_and(|ip| trusted.trusts(ip)) {
         req.headers_mut().remove(&name);
         let claimed =
             values.first().and_then(|v| header::certificate(v).ok()).and_then(|der| CertInfo::from_der(&der));
@@ -58,30 +58,29 @@ pub async fn forwarded_identity(
         let reason = format!(
             "{name}{claims} arrived from {from}, which is not a trusted proxy (LAB_TRUSTED_PROXIES={}): \
              the header was removed and the request went on without an identity",
-            settings.trusted_proxies.describe()
+            trusted.describe()
         );
-        ("trusted-proxies", claimed, reason)
+        trail::note(req.request(), Check::refused(DecidedBy::TrustedProxies, reason));
+        if let Some(claimed) = &claimed {
+            trail::claimed(req.request(), seen(claimed));
+        }
     } else {
         match forwarded_cert(&state, &values) {
             Ok(info) => {
                 req.extensions_mut().insert(PeerCert::from_info(&info));
-                return next.call(req).await;
             }
             Err((cert, why)) => {
                 let from = peer.map_or_else(String::new, |ip| format!(" from {ip}"));
                 let reason = format!("the certificate in {name}{from} was refused: {why}");
-                req.extensions_mut().insert(ForwardedRefusal(why));
-                ("proxy-certificate", cert, reason)
+                trail::note(req.request(), Check::refused(DecidedBy::ProxyCertificate, reason));
+                if let Some(cert) = &cert {
+                    trail::claimed(req.request(), seen(cert));
+                }
+                req.extensions_mut().insert(RefusedForward(why));
             }
         }
-    };
-    let res = next.call(req).await?;
-    let cert = cert.as_ref().map(PeerCert::from_info);
-    let event = AuditEvent::identity(facts, None, cert.as_ref(), decided_by, reason, res.status().as_u16());
-    if let Err(e) = audit::record(&state.pool, &event).await {
-        tracing::error!("could not record the audit event for a forwarded certificate: {e}");
     }
-    Ok(res)
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 /// The one forwarded certificate, checked as the handshake would check it.

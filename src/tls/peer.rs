@@ -11,6 +11,7 @@ use actix_tls::accept::rustls_0_23::TlsStream;
 use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
 
+use crate::audit::CertSeen;
 use crate::pki::CertInfo;
 
 /// What the bank knows of a verified client certificate.
@@ -33,7 +34,17 @@ impl PeerCert {
     pub fn from_info(info: &CertInfo) -> Self {
         Self { common_name: info.common_name.clone(), fingerprint: info.fingerprint.clone() }
     }
+
+    /// The certificate as the audit log shows it.
+    pub fn seen(&self) -> CertSeen {
+        CertSeen { cn: self.common_name.clone(), fingerprint: self.fingerprint.clone() }
+    }
 }
+
+/// A certificate a proxy forwarded that the bank refused: the request goes on without an
+/// identity, and pages that need one say why.
+#[derive(Debug, Clone)]
+pub struct RefusedForward(pub String);
 
 /// The DER of the certificate presented in this connection's handshake, checked again on each
 /// request (a revocation must not wait for the connection to close).

@@ -10,15 +10,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
+use super::material::{TlsError, provider, read_certs};
+use crate::audit::{AuditEvent, CertSeen, Recorder};
+use crate::pki::{CertInfo, crl};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
-use tokio::sync::mpsc::Sender;
-
-use super::TlsError;
-use crate::pki::{CertInfo, crl};
 
 /// How often the CRL file is looked at for changes.
 const CRL_POLL: Duration = Duration::from_millis(500);
@@ -41,7 +40,8 @@ pub struct LabVerifier {
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
     /// The CRL file's stamp when it was last read (taken before reading it).
     loaded: Mutex<Option<(SystemTime, u64)>>,
-    refusals: Option<Sender<Refusal>>,
+    /// Where refused handshakes are recorded (none: the caller audits refusals with its request).
+    recorder: Option<Recorder>,
 }
 
 impl std::fmt::Debug for LabVerifier {
@@ -52,13 +52,9 @@ impl std::fmt::Debug for LabVerifier {
 
 impl LabVerifier {
     /// A verifier for the CA and CRL in `certs_dir`. `mandatory`: the handshake fails without a
-    /// certificate. Refusals are sent to `refusals`, if given.
-    pub fn new(
-        certs_dir: &Path,
-        mandatory: bool,
-        refusals: Option<Sender<Refusal>>,
-    ) -> Result<Self, TlsError> {
-        let cas = super::read_certs(&certs_dir.join("ca.crt"))?;
+    /// certificate. Refused handshakes are recorded by `recorder`, if given.
+    pub fn new(certs_dir: &Path, mandatory: bool, recorder: Option<Recorder>) -> Result<Self, TlsError> {
+        let cas = read_certs(&certs_dir.join("ca.crt"))?;
         let ca_der = cas[0].to_vec();
         let mut roots = RootCertStore::empty();
         for ca in cas {
@@ -75,7 +71,7 @@ impl LabVerifier {
             mandatory,
             inner: RwLock::new(inner),
             loaded: Mutex::new(stamp),
-            refusals,
+            recorder,
         })
     }
 
@@ -145,13 +141,10 @@ impl ClientCertVerifier for LabVerifier {
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
         let result = self.current().verify_client_cert(end_entity, intermediates, now);
-        if let (Err(error), Some(refusals)) = (&result, &self.refusals) {
+        if let (Err(error), Some(recorder)) = (&result, &self.recorder) {
             let refusal = refusal(end_entity, error);
             tracing::info!("client certificate refused: {}", refusal.reason);
-            if refusals.try_send(refusal).is_err() {
-                // A flood of bad handshakes must not queue without bound: the log says so instead.
-                tracing::warn!("audit queue full: a refused handshake was not recorded");
-            }
+            recorder.record_soon(AuditEvent::handshake(refusal.cert.as_ref().map(seen), refusal.reason));
         }
         result
     }
@@ -193,7 +186,7 @@ fn build(
     if signed.is_none_or(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_err()) {
         return Err(file_error("not a CRL signed by the lab CA in ca.crt".to_owned()));
     }
-    Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), super::provider())
+    Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), provider())
         .with_crls([crl])
         // A client certificate always chains straight to the lab CA; its status is in our CRL.
         .only_check_end_entity_revocation()
@@ -210,6 +203,11 @@ fn refusal(end_entity: &CertificateDer<'_>, error: &rustls::Error) -> Refusal {
     let cert = CertInfo::from_der(end_entity);
     let serial = cert.as_ref().map_or_else(String::new, |c| format!(" (serial {})", c.serial));
     Refusal { reason: format!("{}{serial}", describe(error)), cert }
+}
+
+/// A certificate as the audit log shows it.
+pub fn seen(info: &CertInfo) -> CertSeen {
+    CertSeen { cn: info.common_name.clone(), fingerprint: info.fingerprint.clone() }
 }
 
 /// Why rustls refused a client certificate, in a trainee's words.

@@ -1,4 +1,5 @@
 //! Transfers: the draft a person fills in, its validation, and (in [`repo`]) its execution.
+//! Plain Rust and SQL: no HTTP, and nothing of the lab that watches them.
 //!
 //! Validation lives here, with no HTTP and no SQL, so every rule is unit-tested; the checks that
 //! need the database (the recipient exists, the balance covers the amount) are in [`repo`].
@@ -8,6 +9,15 @@ pub mod steps;
 
 use crate::accounts::{Username, UsernameError};
 use crate::money::{Money, MoneyError};
+
+/// The bank's rules for one transfer (`LAB_TRANSFER_CAP`, `LAB_CONFIRM_ABOVE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest single transfer.
+    pub cap: Money,
+    /// Transfers above this need a second confirmation step.
+    pub confirm_above: Money,
+}
 
 /// Longest memo, in characters.
 pub const MEMO_MAX_CHARS: usize = 140;
@@ -32,6 +42,17 @@ pub enum TransferError {
     ToSelf,
     #[error("Your balance of {balance} does not cover {amount}; nothing was moved.")]
     InsufficientFunds { balance: Money, amount: Money },
+    #[error("This confirmation form was already used by someone else; open a fresh one.")]
+    RequestIdTaken,
+}
+
+/// Why a transfer did not execute: the bank's rules, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecuteError {
+    #[error(transparent)]
+    Refused(#[from] TransferError),
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
 }
 
 impl TransferError {

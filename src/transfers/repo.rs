@@ -4,11 +4,9 @@
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
-use super::{TransferDraft, TransferError};
+use super::{ExecuteError, TransferDraft, TransferError};
 use crate::accounts::{self, User};
 use crate::clock;
-use crate::error::{AppError, Result};
-use crate::lab::solves::Detection;
 use crate::money::Money;
 
 /// How the sender was signed in when the transfer was made.
@@ -16,13 +14,6 @@ use crate::money::Money;
 pub struct Authentication {
     pub signed_in_by: &'static str,
     pub cert_fingerprint: Option<String>,
-}
-
-/// What the lab concluded about a transfer (see `lab::solves`).
-#[derive(Debug, Clone, Default)]
-pub struct Provenance {
-    pub detection: Option<Detection>,
-    pub scenario: Option<String>,
 }
 
 /// The result of [`execute`].
@@ -64,8 +55,7 @@ pub async fn execute(
     draft: &TransferDraft,
     request_id: Uuid,
     auth: &Authentication,
-    provenance: &Provenance,
-) -> Result<Executed> {
+) -> Result<Executed, ExecuteError> {
     let to = accounts::repo::find(pool, draft.to.as_str())
         .await?
         .ok_or_else(|| TransferError::UnknownRecipient(draft.to.to_string()))?;
@@ -76,8 +66,8 @@ pub async fn execute(
     let id = Uuid::new_v4();
     let inserted = sqlx::query(
         "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
-         signed_in_by, cert_fingerprint, created_at, detection, scenario) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
+         signed_in_by, cert_fingerprint, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
     )
     .bind(id)
     .bind(request_id)
@@ -88,8 +78,6 @@ pub async fn execute(
     .bind(auth.signed_in_by)
     .bind(auth.cert_fingerprint.as_deref())
     .bind(clock::now_ms())
-    .bind(provenance.detection.map(Detection::as_str))
-    .bind(provenance.scenario.as_deref())
     .execute(&mut *tx)
     .await?;
     if inserted.rows_affected() == 0 {
@@ -120,7 +108,7 @@ pub async fn execute(
 }
 
 /// A request id that already executed: the earlier transfer, if it was this sender's.
-async fn repeated(pool: &SqlitePool, from: &User, request_id: Uuid) -> Result<Executed> {
+async fn repeated(pool: &SqlitePool, from: &User, request_id: Uuid) -> Result<Executed, ExecuteError> {
     let earlier: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT id, from_user FROM transfers WHERE request_id = ?")
             .bind(request_id)
@@ -128,9 +116,7 @@ async fn repeated(pool: &SqlitePool, from: &User, request_id: Uuid) -> Result<Ex
             .await?;
     match earlier {
         Some((id, sender)) if sender == from.id => Ok(Executed::Repeat(id)),
-        _ => Err(AppError::BadRequest(
-            "This confirmation form was already used by someone else; open a fresh one.".to_owned(),
-        )),
+        _ => Err(TransferError::RequestIdTaken.into()),
     }
 }
 
@@ -139,23 +125,23 @@ const SELECT: &str = "SELECT t.id, f.username AS from_name, r.username AS to_nam
      FROM transfers t JOIN users f ON f.id = t.from_user JOIN users r ON r.id = t.to_user";
 
 /// A transfer the user sent or received.
-pub async fn find_for(pool: &SqlitePool, user: &User, id: Uuid) -> Result<Option<TransferRecord>> {
-    Ok(sqlx::query_as(&format!("{SELECT} WHERE t.id = ? AND (t.from_user = ? OR t.to_user = ?)"))
+pub async fn find_for(pool: &SqlitePool, user: &User, id: Uuid) -> sqlx::Result<Option<TransferRecord>> {
+    sqlx::query_as(&format!("{SELECT} WHERE t.id = ? AND (t.from_user = ? OR t.to_user = ?)"))
         .bind(id)
         .bind(user.id)
         .bind(user.id)
         .fetch_optional(pool)
-        .await?)
+        .await
 }
 
 /// The user's latest transfers, sent and received, newest first.
-pub async fn recent_for(pool: &SqlitePool, user: &User, limit: i64) -> Result<Vec<TransferRecord>> {
-    Ok(sqlx::query_as(&format!(
+pub async fn recent_for(pool: &SqlitePool, user: &User, limit: i64) -> sqlx::Result<Vec<TransferRecord>> {
+    sqlx::query_as(&format!(
         "{SELECT} WHERE t.from_user = ? OR t.to_user = ? ORDER BY t.created_at DESC, t.id LIMIT ?"
     ))
     .bind(user.id)
     .bind(user.id)
     .bind(limit)
     .fetch_all(pool)
-    .await?)
+    .await
 }

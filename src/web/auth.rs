@@ -2,13 +2,14 @@
 //! explains that the client certificate is the sign-in.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
 use super::layout::Layout;
+use super::respond::{done, render, see_other};
 use crate::accounts::{Username, password, repo};
-use crate::audit;
+use crate::audit::Outcome;
 use crate::error::{AppError, Result};
 use crate::identity::Visitor;
 use crate::sessions;
@@ -32,14 +33,14 @@ pub struct LoginForm {
 }
 
 pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    if !state.settings.mtls.allows_password() {
+    if !state.settings.identity.mtls.allows_password() {
         let page = LoginPage {
             layout: Layout::new(&state, &visitor, "Sign in").await?,
             password_allowed: false,
             username: String::new(),
             error: None,
         };
-        return super::render(StatusCode::OK, &page);
+        return render(StatusCode::OK, &page);
     }
     // The form's CSRF token needs an identity: an anonymous session if there is nothing else.
     let (visitor, cookie) = with_session(&state, visitor).await?;
@@ -49,7 +50,7 @@ pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<
         username: String::new(),
         error: None,
     };
-    let mut response = super::render(StatusCode::OK, &page)?;
+    let mut response = render(StatusCode::OK, &page)?;
     if let Some(cookie) = cookie {
         response.add_cookie(&cookie).map_err(|e| AppError::internal("session cookie", e))?;
     }
@@ -57,18 +58,17 @@ pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<
 }
 
 pub async fn login(
-    req: HttpRequest,
     state: web::Data<AppState>,
     visitor: Visitor,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse> {
-    if !state.settings.mtls.allows_password() {
+    if !state.settings.identity.mtls.allows_password() {
         return Err(AppError::PasswordLoginDisabled);
     }
     let form = form.into_inner();
     let Ok(username) = Username::parse(&form.username) else {
-        audit::note(&req, "the username is not a valid username".to_owned());
-        return retry(&state, &visitor, form.username, StatusCode::UNAUTHORIZED).await;
+        let why = "the username is not a valid username".to_owned();
+        return retry(&state, &visitor, form.username, why).await;
     };
     if let Some(cn) = visitor.cert.as_ref().and_then(|c| c.common_name.clone())
         && cn != username.as_str()
@@ -79,8 +79,8 @@ pub async fn login(
     // Unknown users are checked against a dummy hash: same time, same answer as a wrong password.
     let verified = password::verify(hash, form.password).await;
     let Some(user) = user.filter(|_| verified) else {
-        audit::note(&req, format!("wrong username or password for \"{username}\""));
-        return retry(&state, &visitor, form.username, StatusCode::UNAUTHORIZED).await;
+        let why = format!("wrong username or password for \"{username}\"");
+        return retry(&state, &visitor, form.username, why).await;
     };
 
     // Rotate: the pre-login session (and its token) ends; a new session id starts.
@@ -88,9 +88,8 @@ pub async fn login(
         sessions::end(&state.pool, old).await?;
     }
     let (_, token) = sessions::start(&state.pool, Some(user.id)).await?;
-    audit::note(&req, format!("signed in {} by password; new session started", user.username));
     let same_site = state.settings.protections.samesite;
-    let mut response = super::see_other("/");
+    let mut response = done(Outcome::SignedIn { user: user.username.to_string() }, see_other("/"));
     for cookie in [
         sessions::cookie(sessions::COOKIE, token, same_site),
         sessions::removal(sessions::PRE_LOGIN_COOKIE, same_site),
@@ -100,37 +99,27 @@ pub async fn login(
     Ok(response)
 }
 
-pub async fn logout(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
-    let mut response = super::see_other("/login");
-    if let Some(session) = &visitor.session {
-        sessions::end(&state.pool, session).await?;
-        audit::note(&req, "session ended".to_owned());
-        response
-            .add_cookie(&sessions::removal(sessions::COOKIE, state.settings.protections.samesite))
-            .map_err(|e| AppError::internal("session cookie", e))?;
-    } else {
-        audit::note(
-            &req,
-            "no session to end (a certificate sign-in ends when the browser stops presenting it)".to_owned(),
-        );
-    }
+pub async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let Some(session) = &visitor.session else {
+        return Ok(done(Outcome::NothingToSignOut, see_other("/login")));
+    };
+    sessions::end(&state.pool, session).await?;
+    let mut response = done(Outcome::SignedOut, see_other("/login"));
+    response
+        .add_cookie(&sessions::removal(sessions::COOKIE, state.settings.protections.samesite))
+        .map_err(|e| AppError::internal("session cookie", e))?;
     Ok(response)
 }
 
-/// The login form again, with a message.
-async fn retry(
-    state: &AppState,
-    visitor: &Visitor,
-    username: String,
-    status: StatusCode,
-) -> Result<HttpResponse> {
+/// The login form again, with a message (401); `why` goes to the audit log.
+async fn retry(state: &AppState, visitor: &Visitor, username: String, why: String) -> Result<HttpResponse> {
     let page = LoginPage {
         layout: Layout::new(state, visitor, "Sign in").await?,
         password_allowed: true,
         username,
         error: Some("Wrong username or password.".to_owned()),
     };
-    super::render(status, &page)
+    Ok(done(Outcome::SignInRefused { why }, render(StatusCode::UNAUTHORIZED, &page)?))
 }
 
 /// The visitor, with an anonymous session started if they have no identity yet.

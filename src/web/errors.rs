@@ -4,13 +4,13 @@
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::layout::Layout;
 use crate::error::{AppError, Result};
 use crate::identity::Visitor;
-use crate::state::AppState;
+use crate::state;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -73,16 +73,14 @@ fn page(
     message: &str,
     hint: Option<&'static str>,
 ) -> Result<HttpResponse> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| AppError::internal("error page", "application state missing"))?;
+    let state = state::of(req)?;
     let visitor = req.extensions().get::<Visitor>().cloned();
     let template = ErrorPage {
-        layout: Layout::without_forms(state, visitor.as_ref(), title),
+        layout: Layout::without_forms(&state, visitor.as_ref(), title),
         status: status.as_u16(),
         message,
         hint,
-        sign_in: status == StatusCode::UNAUTHORIZED && state.settings.mtls.allows_password(),
+        sign_in: status == StatusCode::UNAUTHORIZED && state.settings.identity.mtls.allows_password(),
     };
-    super::render(status, &template)
+    super::respond::render(status, &template)
 }

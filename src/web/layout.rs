@@ -45,13 +45,16 @@ impl Layout {
             username: user.map(|(u, _)| u.username.to_string()),
             signed_in_by: user.map(|(_, by)| by.as_str()),
             cert: visitor.and_then(|v| v.cert.clone()),
-            mtls: state.settings.mtls.as_str(),
+            mtls: state.settings.identity.mtls.as_str(),
             settings: state.settings.protections.summary(),
             can_sign_out: false,
             csrf_token: None,
             meta_policy: state.settings.protections.frame.meta_policy(),
             framebuster: state.settings.protections.framebuster.assets(),
-            gesture_guard: gesture_guard::when(state.settings.protections.gesture_guard),
+            gesture_guard: gesture_guard::when(
+                state.settings.protections.gesture_guard,
+                state.settings.protections.gesture_delay_ms,
+            ),
         }
     }
 }

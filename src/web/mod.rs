@@ -1,20 +1,23 @@
-//! The bank's pages and API: thin handlers that extract, call the domain and render.
+//! The bank's pages and API: thin handlers that extract, call the domain and render, and the
+//! request's audit trail.
 
 pub mod api;
 pub mod auth;
 pub mod errors;
-pub mod lab;
 pub mod layout;
 pub mod pages;
+pub mod record;
+pub mod report;
+pub mod respond;
+pub mod trail;
 pub mod transfer;
 
 use std::path::Path;
 
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
-use askama::Template;
+use actix_web::web;
 
-use crate::error::{AppError, Result};
+use crate::error::AppError;
+use crate::protections::frame::REPORT_PATH;
 
 /// Mounts every bank route.
 pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
@@ -35,20 +38,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     .route("/transfers/{id}", web::get().to(transfer::result))
     .route("/audit", web::get().to(pages::audit))
     .route("/api/me", web::get().to(api::me))
-    .route("/lab", web::get().to(lab::page))
-    .route("/lab/reset", web::post().to(lab::reset))
-    .route(crate::protections::frame::REPORT_PATH, web::post().to(lab::csp_report))
+    .route(REPORT_PATH, web::post().to(report::csp_report))
     .service(actix_files::Files::new("/static", static_dir))
     .default_service(web::to(errors::not_found));
-}
-
-/// Renders a template as an HTML response.
-pub fn render(status: StatusCode, template: &impl Template) -> Result<HttpResponse> {
-    let html = template.render().map_err(|e| AppError::internal("rendering a page", e))?;
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(html))
-}
-
-/// A 303 redirect (after a POST, the browser follows it with a GET).
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header(("Location", location)).finish()
 }

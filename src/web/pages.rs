@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 
 use super::layout::Layout;
+use super::respond::{render, see_other};
 use crate::accounts::repo as accounts;
 use crate::audit::{self, AuditEvent};
 use crate::error::{AppError, Result};
@@ -39,8 +40,8 @@ struct AuditPage {
 /// login page.
 pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
     let me = match visitor.signed_in() {
-        Err(AppError::NotSignedIn) if state.settings.mtls.allows_password() => {
-            return Ok(super::see_other("/login"));
+        Err(AppError::NotSignedIn) if state.settings.identity.mtls.allows_password() => {
+            return Ok(see_other("/login"));
         }
         signed_in => signed_in?,
     };
@@ -49,10 +50,10 @@ pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<H
         me: me.user.username.to_string(),
         balance: accounts::balance(&state.pool, me.user.id).await?,
         transfers: repo::recent_for(&state.pool, &me.user, 10).await?,
-        bank_origin: state.bank_origin.to_string(),
-        attacker_origin: state.attacker_origin.to_string(),
+        bank_origin: state.sites.bank.to_string(),
+        attacker_origin: state.sites.cross_site.to_string(),
     };
-    super::render(StatusCode::OK, &page)
+    render(StatusCode::OK, &page)
 }
 
 /// Every recorded state-changing request, newest first. Signed-in users see all of them: the
@@ -63,5 +64,5 @@ pub async fn audit(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespo
         events: audit::recent(&state.pool, AUDIT_PAGE_SIZE).await?,
         limit: AUDIT_PAGE_SIZE,
     };
-    super::render(StatusCode::OK, &page)
+    render(StatusCode::OK, &page)
 }

@@ -1,32 +1,29 @@
 //! The transfer flow: form, confirmation page (the page clickjacking targets), execution and result.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::Layout;
+use super::respond::{done, render, see_other};
 use crate::accounts::repo as accounts;
-use crate::audit::{self, RequestFacts};
+use crate::audit::Outcome;
 use crate::error::{AppError, Result};
 use crate::identity::SignedIn;
-use crate::lab::scenarios::Scenario;
-use crate::lab::solves;
 use crate::money::Money;
 use crate::state::AppState;
 use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
 use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError, steps};
 
-/// The fields of a transfer, as the form and the confirmation link carry them (`scenario`: the
-/// lab's attack pages tag their links, for the solved badges).
+/// The fields of a transfer, as the form and the confirmation link carry them.
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct TransferFields {
     to: String,
     amount: String,
     memo: String,
-    scenario: String,
 }
 
 /// The confirmation form: the transfer plus the id of this rendering, and `step=final` once a
@@ -38,7 +35,6 @@ pub struct ExecuteForm {
     amount: String,
     memo: String,
     request_id: String,
-    scenario: String,
     step: String,
 }
 
@@ -59,7 +55,6 @@ struct ConfirmPage {
     draft: TransferDraft,
     balance: Money,
     request_id: Uuid,
-    scenario: &'static str,
     signed_in_by: &'static str,
 }
 
@@ -70,7 +65,6 @@ struct FinalPage {
     layout: Layout,
     draft: TransferDraft,
     request_id: Uuid,
-    scenario: &'static str,
     threshold: Money,
 }
 
@@ -89,17 +83,16 @@ pub async fn form(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespon
     let page = FormPage {
         layout: Layout::new(&state, &me.visitor, "New transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
-        cap: state.settings.transfer_cap,
+        cap: state.settings.transfers.cap,
         memo_max: MEMO_MAX_CHARS,
         recipients,
     };
-    super::render(StatusCode::OK, &page)
+    render(StatusCode::OK, &page)
 }
 
-/// `GET /transfer/confirm?to=&amount=&memo=`: the prefilled confirmation page. How it was loaded
-/// is recorded against its request id, for solve detection.
+/// `GET /transfer/confirm?to=&amount=&memo=`: the prefilled confirmation page, with a fresh
+/// request id (one per rendering: a double submit of the form executes once).
 pub async fn confirm(
-    req: HttpRequest,
     state: web::Data<AppState>,
     me: SignedIn,
     query: web::Query<TransferFields>,
@@ -110,23 +103,19 @@ pub async fn confirm(
         return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
     }
     let request_id = Uuid::new_v4();
-    let scenario = scenario_tag(&query.scenario);
-    solves::record_render(&state.pool, request_id, me.user.id, scenario, &RequestFacts::of(&req)).await?;
     let page = ConfirmPage {
         layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
         balance: accounts::balance(&state.pool, me.user.id).await?,
         draft,
         request_id,
-        scenario: scenario.unwrap_or_default(),
         signed_in_by: me.by.as_str(),
     };
-    super::render(StatusCode::OK, &page)
+    Ok(done(Outcome::ConfirmationShown { request_id }, render(StatusCode::OK, &page)?))
 }
 
 /// `POST /transfer`: a large transfer first gets an "Are you sure?" step; then it executes once
 /// per confirmation form, and the browser is redirected to the result.
 pub async fn execute(
-    req: HttpRequest,
     state: web::Data<AppState>,
     me: SignedIn,
     form: web::Form<ExecuteForm>,
@@ -137,47 +126,34 @@ pub async fn execute(
             "This form has no valid request id; open the confirmation page again.".to_owned(),
         )
     })?;
-    let threshold = state.settings.confirm_above;
+    let threshold = state.settings.transfers.confirm_above;
     let claims_final = form.step == "final";
     if steps::ask_again(&state.pool, me.user.id, request_id, draft.amount, threshold, claims_final).await? {
-        audit::note(
-            &req,
-            format!("{} is above LAB_CONFIRM_ABOVE ({threshold}): asked to confirm again", draft.amount),
-        );
+        let amount = draft.amount;
         let page = FinalPage {
             layout: Layout::new(&state, &me.visitor, "Are you sure?").await?,
             draft,
             request_id,
-            scenario: scenario_tag(&form.scenario).unwrap_or_default(),
             threshold,
         };
-        return super::render(StatusCode::OK, &page);
+        return Ok(done(Outcome::AskedAgain { amount, threshold }, render(StatusCode::OK, &page)?));
     }
-    let provenance = solves::judge(&state.pool, request_id, scenario_tag(&form.scenario)).await?;
     let auth = Authentication {
         signed_in_by: me.by.as_str(),
         cert_fingerprint: me.visitor.cert.as_ref().map(|c| c.fingerprint.clone()),
     };
-    match repo::execute(&state.pool, &me.user, &draft, request_id, &auth, &provenance).await? {
+    Ok(match repo::execute(&state.pool, &me.user, &draft, request_id, &auth).await? {
         Executed::New(id) => {
-            let mut note =
-                format!("moved {} from {} to {} (transfer {id})", draft.amount, me.user.username, draft.to);
-            if let Some(detection) = provenance.detection {
-                note.push_str(&format!("; the lab detected an attack: {}", detection.explain()));
-            }
-            audit::note(&req, note);
-            Ok(super::see_other(&format!("/transfers/{id}")))
+            let (from, to, amount) = (me.user.username.to_string(), draft.to.to_string(), draft.amount);
+            done(
+                Outcome::Transferred { id, request_id, from, to, amount },
+                see_other(&format!("/transfers/{id}")),
+            )
         }
         Executed::Repeat(id) => {
-            audit::note(&req, format!("repeat of transfer {id}: this form was already used, nothing moved"));
-            Ok(super::see_other(&format!("/transfers/{id}?repeat=1")))
+            done(Outcome::Repeated { id }, see_other(&format!("/transfers/{id}?repeat=1")))
         }
-    }
-}
-
-/// A known scenario id (the tag of one of the lab's attack pages), or none.
-fn scenario_tag(tag: &str) -> Option<&'static str> {
-    Scenario::find(tag).map(|s| s.id)
+    })
 }
 
 #[derive(Deserialize)]
@@ -201,9 +177,9 @@ pub async fn result(
         transfer,
         repeat: query.repeat.is_some(),
     };
-    super::render(StatusCode::OK, &page)
+    render(StatusCode::OK, &page)
 }
 
 fn parse(state: &AppState, me: &SignedIn, to: &str, amount: &str, memo: &str) -> Result<TransferDraft> {
-    Ok(TransferDraft::parse(&me.user.username, to, amount, memo, state.settings.transfer_cap)?)
+    Ok(TransferDraft::parse(&me.user.username, to, amount, memo, state.settings.transfers.cap)?)
 }

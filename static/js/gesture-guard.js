@@ -8,7 +8,8 @@
   if (!buttons.length) {
     return;
   }
-  var delay = Number(buttons[0].getAttribute("data-gesture-delay")) || 1000;
+  var given = Number(buttons[0].getAttribute("data-gesture-delay"));
+  var delay = isFinite(given) && given >= 0 ? given : 1000;
   var visibleSince = document.visibilityState === "visible" ? performance.now() : null;
   var kinds = ["pointermove", "keydown"];
 

@@ -54,7 +54,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
     let confirmation = confirm(&app, &client, "bob", "10.00", "audited").await;
     let token = confirmation.csrf_token().unwrap().to_owned();
     let referer = app.url("/transfer/confirm?to=bob&amount=10.00&memo=audited");
-    let attacker_page = format!("{}/basic.html", app.attacker_url);
+    let attacker_page = format!("{}/basic.html", app.sites.cross_site);
 
     // Act: a click on the bank's own page, a cross-site form, and a same-origin forgery.
     let allowed = post(
@@ -63,7 +63,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
         &confirmation,
         &token,
         &[
-            ("Origin", &app.bank_url),
+            ("Origin", app.sites.bank.as_str()),
             ("Referer", &referer),
             ("Sec-Fetch-Site", "same-origin"),
             ("Sec-Fetch-Mode", "navigate"),
@@ -77,7 +77,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
         &confirmation,
         &token,
         &[
-            ("Origin", &app.attacker_url),
+            ("Origin", app.sites.cross_site.as_str()),
             ("Referer", &attacker_page),
             ("Sec-Fetch-Site", "cross-site"),
             ("Sec-Fetch-Mode", "navigate"),
@@ -91,7 +91,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
         &confirmation,
         "0000",
         &[
-            ("Origin", &app.bank_url),
+            ("Origin", app.sites.bank.as_str()),
             ("Sec-Fetch-Site", "same-origin"),
             ("Sec-Fetch-Mode", "cors"),
             ("Sec-Fetch-Dest", "empty"),
@@ -112,7 +112,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
 
     let e = by(&events, "bank");
     assert_eq!((e.decision.as_str(), e.status), ("allowed", 303));
-    assert_eq!(e.request.origin.as_deref(), Some(app.bank_url.as_str()));
+    assert_eq!(e.request.origin.as_deref(), Some(app.sites.bank.as_str()));
     assert_eq!(e.request.referer.as_deref(), Some(referer.as_str()));
     assert_eq!(e.request.sec_fetch_site.as_deref(), Some("same-origin"));
     assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("navigate"));
@@ -126,19 +126,19 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
 
     let e = by(&events, "origin-check");
     assert_eq!((e.decision.as_str(), e.status), ("refused", 403));
-    assert_eq!(e.request.origin.as_deref(), Some(app.attacker_url.as_str()));
+    assert_eq!(e.request.origin.as_deref(), Some(app.sites.cross_site.as_str()));
     assert_eq!(e.request.referer.as_deref(), Some(attacker_page.as_str()));
     assert_eq!(e.request.sec_fetch_site.as_deref(), Some("cross-site"));
     assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("navigate"));
     assert_eq!(e.request.sec_fetch_dest.as_deref(), Some("iframe"));
-    assert!(e.reason.contains(&format!("\"{}\"", app.attacker_url)), "{}", e.reason);
+    assert!(e.reason.contains(&format!("\"{}\"", app.sites.cross_site)), "{}", e.reason);
     assert!(e.checks.contains("origin-check refused"), "{}", e.checks);
 
     let e = by(&events, "csrf-token");
     assert_eq!((e.decision.as_str(), e.status), ("refused", 403));
     assert_eq!(
         (e.request.origin.as_deref(), e.request.referer.as_deref()),
-        (Some(app.bank_url.as_str()), None)
+        (Some(app.sites.bank.as_str()), None)
     );
     assert_eq!(e.request.sec_fetch_mode.as_deref(), Some("cors"));
     assert_eq!(e.request.sec_fetch_dest.as_deref(), Some("empty"));
@@ -156,7 +156,7 @@ async fn allowed_and_refused_transfers_are_recorded_with_the_headers_and_identit
         "<strong>allowed</strong> by bank · 303".to_owned(),
         "<strong>refused</strong> by origin-check · 403".to_owned(),
         "<strong>refused</strong> by csrf-token · 403".to_owned(),
-        format!("Origin: {}", app.attacker_url),
+        format!("Origin: {}", app.sites.cross_site),
         format!("Referer: {}", escape(&referer)),
         "Sec-Fetch-Site: cross-site".to_owned(),
         "Sec-Fetch-Dest: iframe".to_owned(),

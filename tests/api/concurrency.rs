@@ -25,7 +25,7 @@ async fn fire_together(app: &TestApp, submits: Vec<(&'static str, Client, Form)>
     let tasks: Vec<_> = submits
         .into_iter()
         .map(|(sender, client, form)| {
-            let (barrier, url, origin) = (barrier.clone(), app.url("/transfer"), app.bank_url.clone());
+            let (barrier, url, origin) = (barrier.clone(), app.url("/transfer"), app.sites.bank.to_string());
             tokio::spawn(async move {
                 let request = client.post(url).header("Origin", origin).form_body(&form);
                 barrier.wait().await;

@@ -1,22 +1,14 @@
 //! The synchronizer token on `POST /transfer`: missing, wrong, someone else's, right; in the form
 //! or in the `X-CSRF-Token` header; bound to the identity; switched off.
 
-use crate::common::{TestApp, form_value, spawn_app};
+use crate::common::{form_value, spawn_app};
 use crate::helpers::{
-    Form, FormBody, SEEDED, balances, confirm, cookie_value, error_message, location, read,
-    session_set_cookie, submit,
+    Form, FormBody, SEEDED, assert_refused, balances, confirm, cookie_value, location, session_set_cookie,
+    submit,
 };
 
-/// A refusal by the CSRF check: 403, the reason in the message, nothing moved.
-async fn assert_refused(app: &TestApp, response: reqwest::Response, reason: &str) {
-    let (status, page) = read(response).await;
-    assert_eq!(status, 403, "{page}");
-    assert!(page.contains("Refused by the CSRF token check"), "{page}");
-    let message = error_message(&page);
-    assert!(message.contains(reason), "{reason:?} not in {message:?}");
-    assert_eq!(balances(app).await, SEEDED, "a refused request moves nothing");
-    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
-}
+/// The title of the CSRF check's refusal page.
+const REFUSED: &str = "Refused by the CSRF token check";
 
 #[tokio::test]
 async fn a_missing_token_is_refused() {
@@ -26,7 +18,15 @@ async fn a_missing_token_is_refused() {
 
     let response = submit(&app, &client, "/transfer", &confirmation.form.clone().without("csrf_token")).await;
 
-    assert_refused(&app, response, "no csrf_token field or X-CSRF-Token header was sent").await;
+    assert_refused(
+        &app,
+        "csrf",
+        response,
+        403,
+        REFUSED,
+        &["no csrf_token field or X-CSRF-Token header was sent"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -39,11 +39,19 @@ async fn an_empty_or_wrong_token_is_refused() {
     wrong.replace_range(..1, if token.starts_with('0') { "1" } else { "0" });
 
     let empty = submit(&app, &client, "/transfer", &confirmation.form.clone().with("csrf_token", "")).await;
-    assert_refused(&app, empty, "no csrf_token field").await;
+    assert_refused(&app, "csrf", empty, 403, REFUSED, &["no csrf_token field"]).await;
     let response =
         submit(&app, &client, "/transfer", &confirmation.form.clone().with("csrf_token", &wrong)).await;
 
-    assert_refused(&app, response, "the token does not match the one issued to cert:").await;
+    assert_refused(
+        &app,
+        "csrf",
+        response,
+        403,
+        REFUSED,
+        &["the token does not match the one issued to cert:"],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -70,7 +78,7 @@ async fn the_token_may_come_in_the_x_csrf_token_header() {
 
     let response = client
         .post(app.url("/transfer"))
-        .header("Origin", &app.bank_url)
+        .header("Origin", app.sites.bank.as_str())
         .header("X-CSRF-Token", &token)
         .form_body(&confirmation.form.clone().without("csrf_token"))
         .send()
@@ -94,7 +102,7 @@ async fn bobs_token_does_not_work_for_alice() {
     let response =
         submit(&app, &alice, "/transfer", &alices.form.clone().with("csrf_token", &bobs_token)).await;
 
-    assert_refused(&app, response, "the token does not match").await;
+    assert_refused(&app, "csrf", response, 403, REFUSED, &["the token does not match"]).await;
 }
 
 #[tokio::test]
@@ -118,7 +126,15 @@ async fn the_pre_login_token_dies_with_the_anonymous_session() {
             .await;
 
     // Assert
-    assert_refused(&app, response, "the token does not match the one issued to session:").await;
+    assert_refused(
+        &app,
+        "csrf",
+        response,
+        403,
+        REFUSED,
+        &["the token does not match the one issued to session:"],
+    )
+    .await;
 }
 
 #[tokio::test]

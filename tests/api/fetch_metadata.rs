@@ -2,44 +2,17 @@
 //! and so are framed loads of bank pages started by another origin. The tests send the
 //! `Sec-Fetch-*` headers a browser would; reqwest sends none of its own, like curl.
 
-use reqwest::{Client, Response};
-
 use crate::common::{TestApp, spawn_app};
 use crate::helpers::{
-    Confirmation, FormBody, SEEDED, audit_log, balances, confirm, error_message, get_confirm_with, location,
-    read, submit_with,
+    FormBody, alice_confirms, assert_executed, assert_refused, audit_log, confirm, get_confirm_with, read,
+    submit_with,
 };
+
+/// The title of the refusal page.
+const REFUSED: &str = "Refused by Fetch Metadata";
 
 const FRAMES: [&str; 4] = ["iframe", "frame", "embed", "object"];
 const CONFIRM_QUERY: &[(&str, &str)] = &[("to", "bob"), ("amount", "10.00"), ("memo", "rent")];
-
-/// alice's client and a confirmation of 10.00 to bob, rendered by the bank.
-async fn alice_confirms(app: &TestApp) -> (Client, Confirmation) {
-    let client = app.client_as("alice");
-    let confirmation = confirm(app, &client, "bob", "10.00", "rent").await;
-    (client, confirmation)
-}
-
-/// A refusal by Fetch Metadata: 403, its page, the header named, nothing moved.
-async fn assert_refused(app: &TestApp, what: &str, response: Response, expected: &str) {
-    let (status, page) = read(response).await;
-    assert_eq!(status, 403, "{what}: {page}");
-    assert!(page.contains("Refused by Fetch Metadata"), "{what}: {page}");
-    let message = error_message(&page);
-    assert!(message.contains(expected), "{what}: {expected:?} not in {message:?}");
-    assert_eq!(balances(app).await, SEEDED, "{what}: a refused request moves nothing");
-    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0, "{what}");
-}
-
-/// An executed transfer: 10.00 moved from alice to bob.
-async fn assert_executed(app: &TestApp, what: &str, response: Response) {
-    let target = location(&response);
-    let (status, page) = read(response).await;
-    assert_eq!(status, 303, "{what}: {page}");
-    assert!(target.starts_with("/transfers/"), "{what}: {target}");
-    let (alice, bob, mallory) = SEEDED;
-    assert_eq!(balances(app).await, (alice - 1_000, bob + 1_000, mallory), "{what}");
-}
 
 /// A request a browser sends: method, path, its `Sec-Fetch-Dest` and `-Site`, and the status it
 /// gets while Fetch Metadata is on.
@@ -102,7 +75,7 @@ async fn a_transfer_posted_from_a_frame_is_refused_and_audited_as_fetch_metadata
         let response = submit_with(&app, &client, "/transfer", &confirmation.form, &headers).await;
 
         let named = format!("Sec-Fetch-Dest is \"{dest}\"");
-        assert_refused(&app, dest, response, &named).await;
+        assert_refused(&app, dest, response, 403, REFUSED, &[&named]).await;
     }
     let log = audit_log(&app).await;
     assert_eq!(log.len(), FRAMES.len(), "{log:#?}");
@@ -151,9 +124,16 @@ async fn a_framed_load_of_the_confirmation_page_by_another_origin_is_refused() {
         let response = get_confirm_with(&app, &client, CONFIRM_QUERY, &headers).await;
 
         let named = format!("(Sec-Fetch-Site: {site})");
-        assert_refused(&app, site, response, &named).await;
+        assert_refused(&app, site, response, 403, REFUSED, &[&named]).await;
     }
-    assert_eq!(app.count("SELECT COUNT(*) FROM renders").await, 0, "the refused pages were never rendered");
+    let refused = get_confirm_with(
+        &app,
+        &client,
+        CONFIRM_QUERY,
+        &[("Sec-Fetch-Dest", "iframe"), ("Sec-Fetch-Site", "cross-site")],
+    );
+    let page = read(refused.await).await.1;
+    assert!(!page.contains("name=\"request_id\""), "the refused page was never rendered: {page}");
 }
 
 #[tokio::test]
@@ -253,7 +233,8 @@ async fn even_an_allowlisted_framer_is_refused_while_fetch_metadata_is_on() {
 
     let response = get_confirm_with(&app, &client, CONFIRM_QUERY, &headers).await;
 
-    assert_refused(&app, "allowlisted framer", response, "(Sec-Fetch-Site: cross-site)").await;
+    assert_refused(&app, "allowlisted framer", response, 403, REFUSED, &["(Sec-Fetch-Site: cross-site)"])
+        .await;
 }
 
 #[tokio::test]
@@ -273,7 +254,7 @@ async fn odd_sec_fetch_values_are_judged_without_a_server_error() {
             .unwrap();
         let post = client
             .post(app.url("/transfer"))
-            .header("Origin", &app.bank_url)
+            .header("Origin", app.sites.bank.as_str())
             .header("Sec-Fetch-Dest", value.clone())
             .form_body(&confirmation.form)
             .send()

@@ -1,8 +1,10 @@
 //! Steps the test modules share: render a confirmation page, submit its form, read the bank's
-//! answer (error message, redirect, session cookie).
+//! answer (error message, redirect, session cookie, who it says you are), and the assertions on a
+//! refused or executed transfer.
 
 use clickjack_lab::sessions;
 use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
 
 use crate::common::{TestApp, form_value};
 
@@ -93,7 +95,7 @@ pub async fn confirm(app: &TestApp, client: &Client, to: &str, amount: &str, mem
 pub async fn submit(app: &TestApp, client: &Client, path: &str, form: &Form) -> Response {
     client
         .post(app.url(path))
-        .header("Origin", &app.bank_url)
+        .header("Origin", app.sites.bank.as_str())
         .form_body(form)
         .send()
         .await
@@ -200,7 +202,7 @@ pub async fn submit_with(
     form: &Form,
     headers: &[(&str, &str)],
 ) -> Response {
-    let mut request = client.post(app.url(path)).header("Origin", &app.bank_url).form_body(form);
+    let mut request = client.post(app.url(path)).header("Origin", app.sites.bank.as_str()).form_body(form);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -239,8 +241,11 @@ pub async fn audit_log(app: &TestApp) -> Vec<(String, String, String, String, i6
 /// variables on top.
 pub fn lab_binary(dir: &std::path::Path, vars: &[(&str, &str)]) -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_clickjack-lab"));
-    for var in clickjack_lab::config::VARS {
-        command.env_remove(var.name);
+    // Nothing of this process's LAB_* environment: the lab refuses a name it does not know.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("LAB_") {
+            command.env_remove(name);
+        }
     }
     command
         .env("LAB_CERTS_DIR", dir.join("certs"))
@@ -272,4 +277,103 @@ pub fn run_binary(mut command: std::process::Command) -> std::process::Output {
         std::thread::sleep(Duration::from_millis(20));
     }
     child.wait_with_output().expect("the lab's output")
+}
+
+/// What `GET /api/me` says of a request's sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Me {
+    /// Signed in: the username, how (`certificate`, `password`), the certificate presented, and
+    /// the balance.
+    User { name: String, by: String, fingerprint: Option<String>, balance_cents: i64 },
+    /// Answered without a user: the status and the error message.
+    Refused { status: u16, error: String },
+    /// No answer: the TLS handshake (or the connection) failed.
+    NoAnswer(String),
+}
+
+impl Me {
+    /// The signed-in user's name, if any.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Self::User { name, .. } => Some(name),
+            _ => None,
+        }
+    }
+
+    /// The status of an answer without a user (`None`: signed in, or no answer).
+    pub fn refused(&self) -> Option<u16> {
+        match self {
+            Self::Refused { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether the handshake (or connection) failed.
+    pub fn no_answer(&self) -> bool {
+        matches!(self, Self::NoAnswer(_))
+    }
+}
+
+/// Sends a `GET /api/me` request (built by the caller: its client, address and headers) and reads
+/// who the bank says the sender is.
+pub async fn me(request: RequestBuilder) -> Me {
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => return Me::NoAnswer(format!("{e:?}")),
+    };
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or_default();
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    match status {
+        200 => Me::User {
+            name: text(&body["username"]),
+            by: text(&body["signed_in_by"]),
+            fingerprint: body["certificate"]["fingerprint"].as_str().map(str::to_owned),
+            balance_cents: body["balance_cents"].as_i64().unwrap_or(-1),
+        },
+        _ => Me::Refused { status, error: text(&body["error"]) },
+    }
+}
+
+/// What the bank says of `client` (`GET /api/me` on the bank).
+pub async fn whoami(app: &TestApp, client: &Client) -> Me {
+    me(client.get(app.url("/api/me"))).await
+}
+
+/// A refused request: its status, the error page's `title` (the protection that refused), every
+/// phrase in its message, and nothing moved.
+pub async fn assert_refused(
+    app: &TestApp,
+    what: &str,
+    response: Response,
+    status: u16,
+    title: &str,
+    phrases: &[&str],
+) {
+    let (got, page) = read(response).await;
+    assert_eq!(got, status, "{what}: {page}");
+    assert!(page.contains(title), "{what}: {title:?} not on {page}");
+    let message = error_message(&page);
+    for phrase in phrases {
+        assert!(message.contains(phrase), "{what}: {phrase:?} not in {message:?}");
+    }
+    assert_eq!(balances(app).await, SEEDED, "{what}: a refused request moves nothing");
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0, "{what}");
+}
+
+/// An executed transfer of 10.00 from alice to bob: a 303 to its result.
+pub async fn assert_executed(app: &TestApp, what: &str, response: Response) {
+    let target = location(&response);
+    let (status, page) = read(response).await;
+    assert_eq!(status, 303, "{what}: {page}");
+    assert!(target.starts_with("/transfers/"), "{what}: {target}");
+    let (alice, bob, mallory) = SEEDED;
+    assert_eq!(balances(app).await, (alice - 1_000, bob + 1_000, mallory), "{what}");
+}
+
+/// alice's client and a confirmation of 10.00 to bob, rendered by the bank.
+pub async fn alice_confirms(app: &TestApp) -> (Client, Confirmation) {
+    let client = app.client_as("alice");
+    let confirmation = confirm(app, &client, "bob", "10.00", "rent").await;
+    (client, confirmation)
 }

@@ -3,12 +3,11 @@
 
 use clickjack_lab::sessions;
 use reqwest::Client;
-use serde_json::Value;
 
 use crate::common::{TestApp, form_value, spawn_app};
 use crate::helpers::{
-    Form, confirm, cookie_value, error_message, location, pre_login_set_cookie, read, session_set_cookie,
-    submit,
+    Form, Me, confirm, cookie_value, error_message, location, me, pre_login_set_cookie, read,
+    session_set_cookie, submit, whoami,
 };
 
 /// `GET /login`: the anonymous session cookie it sets (if any) and the form's CSRF token.
@@ -32,22 +31,10 @@ async fn post_login(
     submit(app, client, "/login", &form).await
 }
 
-/// `GET /api/me` with the client's cookies.
-async fn me(app: &TestApp, client: &Client) -> (u16, Value) {
-    let response = client.get(app.url("/api/me")).send().await.unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 /// `GET /api/me` from a fresh client that sends exactly this session cookie value.
-async fn me_with_cookie(app: &TestApp, value: &str) -> u16 {
-    let response = app
-        .client(None)
-        .get(app.url("/api/me"))
-        .header("Cookie", format!("{}={value}", sessions::COOKIE))
-        .send()
+async fn me_with_cookie(app: &TestApp, value: &str) -> Me {
+    me(app.client(None).get(app.url("/api/me")).header("Cookie", format!("{}={value}", sessions::COOKIE)))
         .await
-        .unwrap();
-    response.status().as_u16()
 }
 
 /// Signs alice in by password, checks who the bank sees, signs her out again.
@@ -57,7 +44,7 @@ async fn assert_password_sign_in_and_out(mtls: &str) {
     let client = app.client(None);
     let (anonymous, token) = login_form(&app, &client).await;
     assert!(anonymous.is_some(), "GET /login starts an anonymous session for the form's token");
-    assert_eq!(me(&app, &client).await.0, 401, "an anonymous session signs no one in");
+    assert_eq!(whoami(&app, &client).await.refused(), Some(401), "an anonymous session signs no one in");
 
     // Act: sign in.
     let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
@@ -66,12 +53,9 @@ async fn assert_password_sign_in_and_out(mtls: &str) {
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/");
     assert!(session_set_cookie(&response).is_some(), "signing in sets a session cookie");
-    let (status, body) = me(&app, &client).await;
-    assert_eq!(status, 200, "{body}");
-    assert_eq!(body["username"], "alice");
-    assert_eq!(body["signed_in_by"], "password");
-    assert!(body["certificate"].is_null(), "{body}");
-    assert_eq!(body["balance_cents"], 100_000);
+    let alice =
+        Me::User { name: "alice".into(), by: "password".into(), fingerprint: None, balance_cents: 100_000 };
+    assert_eq!(whoami(&app, &client).await, alice);
 
     // Act: sign out, with the token the dashboard's sign-out form carries.
     let dashboard = client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
@@ -83,7 +67,7 @@ async fn assert_password_sign_in_and_out(mtls: &str) {
     assert_eq!(location(&response), "/login");
     let removal = session_set_cookie(&response).expect("signing out removes the cookie");
     assert!(removal.contains("Max-Age=0"), "{removal}");
-    assert_eq!(me(&app, &client).await.0, 401);
+    assert_eq!(whoami(&app, &client).await.refused(), Some(401));
 }
 
 #[tokio::test]
@@ -111,8 +95,12 @@ async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
     assert_eq!(response.status(), 303);
     let signed_in = cookie_value(&session_set_cookie(&response).expect("a new session cookie"));
     assert_ne!(signed_in, anonymous, "the session id must change at sign-in");
-    assert_eq!(me_with_cookie(&app, &signed_in).await, 200, "the new cookie signs alice in");
-    assert_eq!(me_with_cookie(&app, &anonymous).await, 401, "the planted pre-login cookie is worthless");
+    assert_eq!(me_with_cookie(&app, &signed_in).await.name(), Some("alice"), "the new cookie signs alice in");
+    assert_eq!(
+        me_with_cookie(&app, &anonymous).await.refused(),
+        Some(401),
+        "the planted pre-login cookie is worthless"
+    );
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1, "the anonymous session was ended");
 }
 
@@ -132,7 +120,7 @@ async fn signing_out_ends_the_session_on_the_server() {
 
     // Assert: a copy of the cookie kept by someone else no longer works either.
     assert_eq!(response.status(), 303);
-    assert_eq!(me_with_cookie(&app, &signed_in).await, 401);
+    assert_eq!(me_with_cookie(&app, &signed_in).await.refused(), Some(401));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 0);
 }
 
@@ -156,8 +144,8 @@ async fn a_wrong_password_or_unknown_user_re_renders_the_form_with_401() {
         assert!(page.contains(r#"id="login-error">Wrong username or password.</p>"#), "{page}");
         assert!(page.contains(&format!(r#"value="{username}" required"#)), "the username is kept: {page}");
         assert!(form_value(&page, "csrf_token").is_some(), "the form can be submitted again");
-        assert_eq!(me(&app, &client).await.0, 401);
-        assert_eq!(me_with_cookie(&app, anonymous.as_deref().unwrap()).await, 401);
+        assert_eq!(whoami(&app, &client).await.refused(), Some(401));
+        assert_eq!(me_with_cookie(&app, anonymous.as_deref().unwrap()).await.refused(), Some(401));
     }
 }
 
@@ -178,9 +166,11 @@ async fn with_alices_certificate_a_password_sign_in_as_bob_is_refused() {
     assert_eq!(status, 403, "{page}");
     assert!(page.contains("Certificate and password disagree"), "{page}");
     assert!(error_message(&page).contains(r#"the certificate of "alice""#), "{page}");
-    let (status, body) = me(&app, &client).await;
-    assert_eq!((status, body["username"].as_str()), (200, Some("alice")), "still alice, by certificate");
-    assert_eq!(body["signed_in_by"], "certificate");
+    let me = whoami(&app, &client).await;
+    assert!(
+        matches!(&me, Me::User { name, by, .. } if name == "alice" && by == "certificate"),
+        "still alice, by certificate: {me:?}"
+    );
 }
 
 #[tokio::test]
@@ -196,8 +186,7 @@ async fn with_alices_certificate_a_password_sign_in_as_alice_is_fine() {
     // Assert
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/");
-    let (status, body) = me(&app, &client).await;
-    assert_eq!((status, body["username"].as_str()), (200, Some("alice")));
+    assert_eq!(whoami(&app, &client).await.name(), Some("alice"));
     assert_eq!(app.count("SELECT COUNT(*) FROM sessions WHERE user_id IS NOT NULL").await, 1);
 }
 
@@ -250,7 +239,7 @@ async fn visiting_the_login_page_never_replaces_a_signed_in_session() {
     // Assert: the login page sets only its own cookie; alice's session cookie is untouched.
     assert!(pre_login_set_cookie(&response).is_some());
     assert!(session_set_cookie(&response).is_none(), "the login page must not overwrite the session");
-    assert_eq!(me_with_cookie(&app, &signed_in).await, 200);
+    assert_eq!(me_with_cookie(&app, &signed_in).await.name(), Some("alice"));
 }
 
 #[tokio::test]
@@ -270,6 +259,6 @@ async fn every_page_with_the_sign_out_button_carries_a_token_that_works() {
 
         // Assert
         assert_eq!(response.status(), 303, "sign-out from {page}");
-        assert_eq!(me(&app, &client).await.0, 401, "signed out from {page}");
+        assert_eq!(whoami(&app, &client).await.refused(), Some(401), "signed out from {page}");
     }
 }

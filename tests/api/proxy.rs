@@ -4,22 +4,16 @@
 
 use std::net::IpAddr;
 
-use clickjack_lab::config::PROXY_ADDRESS;
 use clickjack_lab::pki::{CertInfo, Pki, Validity};
+use clickjack_lab::proxy::settings::PROXY_ADDRESS;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::{Client, Response};
+use reqwest::Client;
 
-use crate::common::{TestApp, free_port, spawn_app, spawn_app_behind_nginx};
+use crate::common::{TestApp, eventually, free_port, spawn_app, spawn_app_behind_nginx};
+use crate::helpers::{Me, me};
 
-/// What `/api/me` says: `Ok(username)`, or `Err((status, error text))`.
-async fn me(response: Response) -> Result<String, (u16, String)> {
-    let status = response.status().as_u16();
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    match status {
-        200 => Ok(body["username"].as_str().unwrap_or_default().to_owned()),
-        _ => Err((status, body["error"].as_str().unwrap_or_default().to_owned())),
-    }
-}
+/// How long the bank may take to notice a changed `crl.pem` (it looks every 0.5 s).
+const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A plain-HTTP client straight to the bank's upstream port, from `source` (a local address).
 fn direct(source: IpAddr) -> Client {
@@ -48,20 +42,18 @@ async fn audited(app: &TestApp, kind: &str) -> Vec<String> {
 #[tokio::test]
 async fn through_nginx_the_forwarded_certificate_signs_in_and_a_client_cannot_forge_the_header() {
     let app = spawn_app_behind_nginx(&[]).await;
-    assert!(app.bank_url.starts_with("https://localhost:"), "{}", app.bank_url);
+    assert!(app.sites.bank.as_str().starts_with("https://localhost:"), "{}", app.sites.bank);
 
-    let alice = app.client_as("alice").get(app.url("/api/me")).send().await.unwrap();
-    assert_eq!(me(alice).await, Ok("alice".to_owned()), "nginx verified alice and forwarded her certificate");
+    let alice = me(app.client_as("alice").get(app.url("/api/me"))).await;
+    assert_eq!(alice.name(), Some("alice"), "nginx verified alice and forwarded her certificate");
 
     // bob sends the header himself, with alice's certificate in it: nginx replaces it with his own.
-    let forged = app
+    let forged = me(app
         .client_as("bob")
         .get(app.url("/api/me"))
-        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me(forged).await, Ok("bob".to_owned()), "the proxy overwrites the header");
+        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app))))
+    .await;
+    assert_eq!(forged.name(), Some("bob"), "the proxy overwrites the header");
 
     // nginx refuses a client without a certificate before the bank sees anything.
     let anonymous = app.client(None).get(app.url("/api/me")).send().await.unwrap();
@@ -73,27 +65,23 @@ async fn through_nginx_the_forwarded_certificate_signs_in_and_a_client_cannot_fo
 async fn a_revoked_certificate_passes_nginx_but_the_bank_refuses_it_with_the_reason() {
     let app = spawn_app_behind_nginx(&[]).await;
     let bob = CertInfo::from_pem_file(&app.certs.join("bob.crt")).unwrap();
-    let ask = async || me(app.client_as("bob").get(app.url("/api/me")).send().await.unwrap()).await;
-    assert_eq!(ask().await, Ok("bob".to_owned()), "positive control before revoking");
+    let ask = async || me(app.client_as("bob").get(app.url("/api/me"))).await;
+    assert_eq!(ask().await.name(), Some("bob"), "positive control before revoking");
 
     app.pki().revoke(&bob.serial).unwrap();
     // The bank re-reads crl.pem by itself; nginx (no ssl_crl) still lets bob's handshake through.
-    let mut answer = ask().await;
-    for _ in 0..50 {
-        if answer.is_err() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        answer = ask().await;
-    }
-    let (status, error) = answer.expect_err("the bank refuses the revoked certificate");
+    let refused = async || match ask().await {
+        Me::Refused { status, error } => Some((status, error)),
+        _ => None,
+    };
+    let (status, error) = eventually("the bank to refuse the revoked certificate", PATIENCE, refused).await;
     assert_eq!(status, 403);
     assert!(error.contains("revoked") && error.contains(&bob.serial.to_string()), "{error}");
     let reasons = audited(&app, "proxy-certificate").await;
     assert!(reasons.iter().any(|r| r.contains("revoked") && r.contains("from 127.0.0.2")), "{reasons:?}");
     assert_eq!(
-        me(app.client_as("alice").get(app.url("/api/me")).send().await.unwrap()).await,
-        Ok("alice".to_owned()),
+        me(app.client_as("alice").get(app.url("/api/me"))).await.name(),
+        Some("alice"),
         "alice is unaffected"
     );
 }
@@ -103,9 +91,11 @@ async fn an_unbound_certificate_is_refused_behind_the_proxy_too() {
     let app = spawn_app_behind_nginx(&[]).await;
     let second = app.pki().issue_client("alice", Validity::days(30)).unwrap();
     let client = app.client(Some(&second.into()));
-    let (status, error) = me(client.get(app.url("/api/me")).send().await.unwrap()).await.unwrap_err();
-    assert_eq!(status, 403);
-    assert!(error.contains("not bound"), "{error}");
+    let refused = me(client.get(app.url("/api/me"))).await;
+    assert!(
+        matches!(&refused, Me::Refused { status: 403, error } if error.contains("not bound")),
+        "{refused:?}"
+    );
 }
 
 /// The lesson: the header is only as good as the path it came through.
@@ -113,17 +103,11 @@ async fn an_unbound_certificate_is_refused_behind_the_proxy_too() {
 async fn the_header_from_anyone_but_the_proxy_is_stripped_and_audited() {
     let app = spawn_app_behind_nginx(&[]).await;
     let localhost: IpAddr = [127, 0, 0, 1].into();
-    let response = direct(localhost)
+    let response = me(direct(localhost)
         .get(upstream_url(&app, "/api/me"))
-        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        me(response).await.map_err(|(status, _)| status),
-        Err(401),
-        "no identity: the header was removed"
-    );
+        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app))))
+    .await;
+    assert_eq!(response.refused(), Some(401), "no identity: the header was removed");
     let reasons = audited(&app, "trusted-proxies").await;
     assert_eq!(reasons.len(), 1, "{reasons:?}");
     assert!(
@@ -133,21 +117,19 @@ async fn the_header_from_anyone_but_the_proxy_is_stripped_and_audited() {
         "{reasons:?}"
     );
     // Positive control: the same bank, through the proxy, signs alice in.
-    let alice = app.client_as("alice").get(app.url("/api/me")).send().await.unwrap();
-    assert_eq!(me(alice).await, Ok("alice".to_owned()));
+    let alice = me(app.client_as("alice").get(app.url("/api/me"))).await;
+    assert_eq!(alice.name(), Some("alice"));
 }
 
 #[tokio::test]
 async fn with_the_trust_check_off_anyone_who_sets_the_header_is_alice() {
     let app = spawn_app_behind_nginx(&[("LAB_TRUSTED_PROXIES", "any")]).await;
     // A certificate is public: this client has alice's certificate, never her key.
-    let forged = direct([127, 0, 0, 1].into())
+    let forged = me(direct([127, 0, 0, 1].into())
         .get(upstream_url(&app, "/api/me"))
-        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(me(forged).await, Ok("alice".to_owned()), "a plain client became alice");
+        .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app))))
+    .await;
+    assert_eq!(forged.name(), Some("alice"), "a plain client became alice");
     let dashboard = direct([127, 0, 0, 1].into())
         .get(upstream_url(&app, "/"))
         .header("X-SSL-Client-Cert", escaped(&alices_certificate(&app)))
@@ -175,40 +157,29 @@ async fn envoys_xfcc_format_is_read_and_its_certificate_checked() {
         format!("By=spiffe://lab/bank;Hash=0123;Subject=\"CN=whoever\";Cert=\"{}\";URI=", escaped(pem))
     };
     let ask = async |value: String| {
-        me(envoy
-            .get(upstream_url(&app, "/api/me"))
-            .header("x-forwarded-client-cert", value)
-            .send()
-            .await
-            .unwrap())
-        .await
+        me(envoy.get(upstream_url(&app, "/api/me")).header("x-forwarded-client-cert", value)).await
     };
 
-    assert_eq!(ask(xfcc(&alices_certificate(&app))).await, Ok("alice".to_owned()));
+    assert_eq!(ask(xfcc(&alices_certificate(&app))).await.name(), Some("alice"));
 
     let foreign_dir = tempfile::tempdir().unwrap();
     let foreign =
         Pki::create_ca(foreign_dir.path()).unwrap().issue_client("alice", Validity::days(30)).unwrap();
-    let (status, error) = ask(xfcc(&foreign.cert_pem)).await.unwrap_err();
-    assert_eq!(status, 403);
+    let refused =
+        |me: &Me, why: &str| matches!(me, Me::Refused { status: 403, error } if error.contains(why));
+    let foreign = ask(xfcc(&foreign.cert_pem)).await;
     // The foreign CA uses the lab CA's name, so the signature is what fails.
-    assert!(error.contains("bad signature"), "{error}");
-
-    let (status, error) = ask("By=spiffe://lab/bank;Hash=0123".to_owned()).await.unwrap_err();
-    assert_eq!(status, 403);
-    assert!(error.contains("no Cert= field"), "{error}");
+    assert!(refused(&foreign, "bad signature"), "{foreign:?}");
+    let no_cert = ask("By=spiffe://lab/bank;Hash=0123".to_owned()).await;
+    assert!(refused(&no_cert, "no Cert= field"), "{no_cert:?}");
 
     // Two copies of the header (a client's and the proxy's): refused, whichever comes first.
-    let twice = envoy
+    let twice = me(envoy
         .get(upstream_url(&app, "/api/me"))
         .header("x-forwarded-client-cert", xfcc(&alices_certificate(&app)))
-        .header("x-forwarded-client-cert", xfcc(&alices_certificate(&app)))
-        .send()
-        .await
-        .unwrap();
-    let (status, error) = me(twice).await.unwrap_err();
-    assert_eq!(status, 403);
-    assert!(error.contains("sent 2 times"), "{error}");
+        .header("x-forwarded-client-cert", xfcc(&alices_certificate(&app))))
+    .await;
+    assert!(refused(&twice, "sent 2 times"), "{twice:?}");
 
     let reasons = audited(&app, "proxy-certificate").await;
     assert_eq!(reasons.len(), 3, "{reasons:?}");

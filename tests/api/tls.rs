@@ -4,19 +4,7 @@ use clickjack_lab::pki::{Pki, Validity};
 use time::{Duration, OffsetDateTime};
 
 use crate::common::{ClientCert, TestApp, spawn_app};
-
-/// What a client holding `cert` gets from `/api/me`: the username, or why not.
-async fn who(app: &TestApp, cert: Option<&ClientCert>) -> Result<Option<String>, String> {
-    let response = app.client(cert).get(app.url("/api/me")).send().await.map_err(|e| format!("{e:?}"))?;
-    match response.status().as_u16() {
-        200 => {
-            let me: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-            Ok(me["username"].as_str().map(str::to_owned))
-        }
-        401 => Ok(None),
-        other => Err(format!("unexpected status {other}")),
-    }
-}
+use crate::helpers::whoami;
 
 fn foreign_cert() -> ClientCert {
     let dir = tempfile::tempdir().unwrap();
@@ -33,29 +21,37 @@ fn expired_cert(app: &TestApp) -> ClientCert {
 #[tokio::test]
 async fn required_mode_signs_in_by_certificate_and_refuses_every_other_handshake() {
     let app = spawn_app(&[("LAB_MTLS", "required")]).await;
-    assert_eq!(who(&app, Some(&app.user_cert("alice"))).await, Ok(Some("alice".into())));
-    assert_eq!(who(&app, Some(&app.user_cert("bob"))).await, Ok(Some("bob".into())));
-    assert!(who(&app, None).await.is_err(), "no certificate: the handshake must fail");
-    assert!(who(&app, Some(&foreign_cert())).await.is_err(), "foreign CA must fail");
-    assert!(who(&app, Some(&expired_cert(&app))).await.is_err(), "expired must fail");
+    assert_eq!(whoami(&app, &app.client(Some(&app.user_cert("alice")))).await.name(), Some("alice"));
+    assert_eq!(whoami(&app, &app.client(Some(&app.user_cert("bob")))).await.name(), Some("bob"));
+    assert!(whoami(&app, &app.client(None)).await.no_answer(), "no certificate: the handshake must fail");
+    assert!(whoami(&app, &app.client(Some(&foreign_cert()))).await.no_answer(), "foreign CA must fail");
+    assert!(whoami(&app, &app.client(Some(&expired_cert(&app)))).await.no_answer(), "expired must fail");
 }
 
 #[tokio::test]
 async fn optional_mode_uses_a_certificate_when_presented_and_refuses_bad_ones() {
     let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
-    assert_eq!(who(&app, Some(&app.user_cert("alice"))).await, Ok(Some("alice".into())));
-    assert_eq!(who(&app, None).await, Ok(None), "no certificate: connected, not signed in");
-    assert!(who(&app, Some(&foreign_cert())).await.is_err(), "foreign CA must fail");
-    assert!(who(&app, Some(&expired_cert(&app))).await.is_err(), "expired must fail");
+    assert_eq!(whoami(&app, &app.client(Some(&app.user_cert("alice")))).await.name(), Some("alice"));
+    assert_eq!(
+        whoami(&app, &app.client(None)).await.refused(),
+        Some(401),
+        "no certificate: connected, not signed in"
+    );
+    assert!(whoami(&app, &app.client(Some(&foreign_cert()))).await.no_answer(), "foreign CA must fail");
+    assert!(whoami(&app, &app.client(Some(&expired_cert(&app)))).await.no_answer(), "expired must fail");
 }
 
 #[tokio::test]
 async fn off_mode_never_asks_for_a_certificate() {
     let app = spawn_app(&[("LAB_MTLS", "off")]).await;
-    assert_eq!(who(&app, None).await, Ok(None));
-    assert_eq!(who(&app, Some(&app.user_cert("alice"))).await, Ok(None), "a certificate is not a sign-in");
-    assert_eq!(who(&app, Some(&foreign_cert())).await, Ok(None));
-    assert_eq!(who(&app, Some(&expired_cert(&app))).await, Ok(None));
+    assert_eq!(whoami(&app, &app.client(None)).await.refused(), Some(401));
+    assert_eq!(
+        whoami(&app, &app.client(Some(&app.user_cert("alice")))).await.refused(),
+        Some(401),
+        "a certificate is not a sign-in"
+    );
+    assert_eq!(whoami(&app, &app.client(Some(&foreign_cert()))).await.refused(), Some(401));
+    assert_eq!(whoami(&app, &app.client(Some(&expired_cert(&app)))).await.refused(), Some(401));
 }
 
 #[tokio::test]

@@ -3,10 +3,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clickjack_lab::lab::expect::expect;
 use clickjack_lab::lab::matrix::{self, Measured};
 use clickjack_lab::lab::scenarios::{SCENARIOS, Scenario};
-use clickjack_lab::lab::{self, Browser, Delivery, Engine, LabOrigins, Outcome, Victim};
-use clickjack_lab::origin::Origin;
+use clickjack_lab::lab::{Browser, Delivery, Engine, Outcome, Victim};
 
 use crate::chromium::Profile;
 use crate::common::TestApp;
@@ -41,12 +41,7 @@ pub fn expected(app: &TestApp, scenario: &str, victim: Victim, browser: Browser)
 
 /// The same, for a delivery of the test's own (a variant of a scenario's page).
 pub fn expected_for(app: &TestApp, delivery: Delivery, victim: Victim, browser: Browser) -> Outcome {
-    let origins = LabOrigins {
-        bank: Origin::parse(&app.bank_url).unwrap(),
-        cross_site: Origin::parse(&app.attacker_url).unwrap(),
-        same_site: Origin::parse(&app.samesite_attacker_url).unwrap(),
-    };
-    lab::expect(delivery, victim, &app.settings, &origins, browser)
+    expect(delivery, victim, &app.settings, &app.sites, browser)
 }
 
 /// Whether the victim's money moved to mallory: waits for it when `expect_move`, else gives a
@@ -100,7 +95,7 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     let last = app.last_attack.lock().unwrap().clone();
     if let (true, Some(attack)) = (documenting(), last) {
         // A port the test chose (to name the attacker in an allowlist) would change every run.
-        let port = app.attacker_url.rsplit(':').next().unwrap_or_default().to_owned();
+        let port = app.sites.cross_site.as_str().rsplit(':').next().unwrap_or_default().to_owned();
         let named: Vec<(String, String)> = app
             .vars
             .iter()
@@ -133,11 +128,9 @@ fn documenting() -> bool {
 pub async fn framed_page(browser: &Session, app: &TestApp, tab: &Tab) -> FrameView {
     let mut rendered = None;
     crate::engine::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
-        rendered = browser
-            .iframes(tab)
-            .await
-            .into_iter()
-            .find(|f| f.ready == "complete" && (f.is_error_page() || f.href.starts_with(&app.bank_url)));
+        rendered = browser.iframes(tab).await.into_iter().find(|f| {
+            f.ready == "complete" && (f.is_error_page() || f.href.starts_with(app.sites.bank.as_str()))
+        });
         rendered.is_some()
     })
     .await;
@@ -158,7 +151,8 @@ pub async fn click_decoy(browser: &Session, app: &TestApp, tab: &Tab, selector: 
     browser.read_then_point(tab, decoy).await;
     if bank_in_frame {
         let frames = browser.iframes(tab).await;
-        let rendered: Vec<&FrameView> = frames.iter().filter(|f| f.href.starts_with(&app.bank_url)).collect();
+        let rendered: Vec<&FrameView> =
+            frames.iter().filter(|f| f.href.starts_with(app.sites.bank.as_str())).collect();
         assert!(
             rendered.iter().any(|f| f.hovered > 0),
             "the pointer does not reach inside the framed bank page: {frames:?}"
@@ -201,7 +195,7 @@ pub async fn overlay_attack(
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }
-        click_decoy(browser, app, &tab, decoy, first.href.starts_with(&app.bank_url)).await;
+        click_decoy(browser, app, &tab, decoy, first.href.starts_with(app.sites.bank.as_str())).await;
     }
     tokio::time::sleep(Duration::from_millis(800)).await;
     reveal_and_shoot(browser, &tab, shot).await;

@@ -12,7 +12,7 @@ use crate::in_both_engines;
 
 /// Alice, signed in by certificate, clicks the decoy on the basic attack page.
 async fn attack(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Outcome) {
-    let url = format!("{}/basic.html", app.attacker_url);
+    let url = format!("{}/basic.html", app.sites.cross_site);
     let (frame, browser) = overlay_as_alice(app, engine, &url, &["#decoy"], shot).await;
     (frame, prediction(app, browser))
 }
@@ -27,7 +27,7 @@ in_both_engines! {
 
         let (frame, predicted) = attack(&app, engine, "basic-everything-off").await;
 
-        assert!(frame.href.starts_with(&app.bank_url), "the frame rendered the bank: {frame:?}");
+        assert!(frame.href.starts_with(app.sites.bank.as_str()), "the frame rendered the bank: {frame:?}");
         assert!(
             frame.text.contains("Signed in as alice by certificate"),
             "the browser presented alice's certificate inside the cross-site frame: {frame:?}"
@@ -35,7 +35,7 @@ in_both_engines! {
         assert!(predicted.succeeds());
         assert_outcome(&app, &predicted).await;
         assert_eq!(app.balances().await["alice"], 100_000 - 25_000, "alice lost exactly 250.00");
-        assert_eq!(app.count("SELECT COUNT(*) FROM transfers WHERE detection = 'framed'").await, 1);
+        assert_eq!(app.count("SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'framed'").await, 1);
     }
 
     async fn with_the_defaults_the_browser_refuses_the_frame_and_nothing_moves(engine: Engine) {
@@ -63,7 +63,7 @@ in_both_engines! {
 
         let (frame, predicted) = attack(&app, engine, "basic-fetch-metadata-alone").await;
 
-        assert!(frame.href.starts_with(&app.bank_url), "{frame:?}");
+        assert!(frame.href.starts_with(app.sites.bank.as_str()), "{frame:?}");
         assert!(frame.text.contains("Refused by Fetch Metadata"), "the bank refused the framed page: {frame:?}");
         assert_outcome(&app, &predicted).await;
     }
@@ -88,7 +88,7 @@ in_both_engines! {
                  WHERE method = 'POST' AND path = '/transfer'",
             )
             .await;
-        let bank = app.bank_url.clone();
+        let bank = app.sites.bank.to_string();
         assert_eq!(event, ("allowed".into(), bank, "same-origin".into(), "iframe".into(), "alice".into()));
     }
 }

@@ -167,7 +167,7 @@ impl Session {
 
     /// A moment of reading: longer than the gesture guard's delay.
     pub async fn read(&self) {
-        let reading = u64::from(clickjack_lab::protections::gesture_guard::DELAY_MS) + 300;
+        let reading = 1000 + 300;
         tokio::time::sleep(Duration::from_millis(reading)).await;
     }
 

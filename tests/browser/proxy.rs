@@ -16,12 +16,12 @@ use crate::in_both_engines;
 in_both_engines! {
     async fn behind_nginx_with_protections_off_the_framed_click_moves_the_money(engine: Engine) {
         let app = spawn_app_behind_nginx(&[("LAB_PROTECTIONS", "off")]).await;
-        let url = format!("{}/basic.html", app.attacker_url);
+        let url = format!("{}/basic.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "proxy-basic-everything-off").await;
         let predicted = expected(&app, "basic", Victim::Certificate, browser);
         assert!(predicted.succeeds(), "the lab predicts the same as direct mTLS: {predicted:?}");
 
-        assert!(frame.href.starts_with(&app.bank_url), "the frame rendered the bank through nginx: {frame:?}");
+        assert!(frame.href.starts_with(app.sites.bank.as_str()), "the frame rendered the bank through nginx: {frame:?}");
         assert!(
             frame.text.contains("Signed in as alice by certificate"),
             "the certificate the browser gave nginx in the frame reached the bank: {frame:?}"
@@ -34,7 +34,7 @@ in_both_engines! {
 
     async fn behind_nginx_with_the_defaults_the_frame_is_refused_and_nothing_moves(engine: Engine) {
         let app = spawn_app_behind_nginx(&[]).await;
-        let url = format!("{}/basic.html", app.attacker_url);
+        let url = format!("{}/basic.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "proxy-basic-defaults").await;
         let predicted = expected(&app, "basic", Victim::Certificate, browser);
         assert!(!predicted.succeeds(), "{predicted:?}");
@@ -43,7 +43,7 @@ in_both_engines! {
         assert!(!money_moved(&app, false).await);
         // Positive control: the same browser profile reaches the bank through nginx at the top level.
         let browser = Session::launch(&app, engine, Profile::with_certificate("alice")).await;
-        let tab = browser.open(&app.bank_url).await;
+        let tab = browser.open(app.sites.bank.as_str()).await;
         let mut text = String::new();
         crate::engine::wait_for("the dashboard through nginx", Duration::from_secs(10), async || {
             text = browser

@@ -1,7 +1,11 @@
-//! Starts the real lab for a test: its own temp dir (SQLite file, generated PKI), ports 0 on
-//! 127.0.0.1, and clients that speak real (m)TLS to it. Everything stops when the `TestApp` drops.
+//! Starts the real lab for a test: its own temp dir (SQLite file, a copy of the run's PKI), ports 0
+//! on 127.0.0.1, and clients that speak real (m)TLS to it. Everything stops when the `TestApp` drops.
 
 #![allow(dead_code)]
+
+mod nginx;
+pub mod pki;
+mod wait;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -10,9 +14,15 @@ use std::time::Duration;
 
 use clickjack_lab::config::Settings;
 use clickjack_lab::pki::{Issued, Pki};
+use clickjack_lab::sites::Sites;
 use clickjack_lab::startup::{Application, LabHandle};
 use reqwest::{Certificate, Client, Identity, redirect};
 use tempfile::TempDir;
+
+pub use nginx::Nginx;
+// Each test binary uses what it needs of these.
+#[allow(unused_imports)]
+pub use wait::{eventually, until};
 
 pub struct TestApp {
     /// The settings the lab runs with, and the variables the test set to get them.
@@ -20,12 +30,8 @@ pub struct TestApp {
     pub vars: Vec<(String, String)>,
     /// The attack a browser test last ran against this lab, for the record of what was measured.
     pub last_attack: std::sync::Mutex<Option<Attack>>,
-    pub bank_url: String,
-    pub attacker_url: String,
-    /// The attacker over HTTPS on another port of localhost: the bank's own site.
-    pub samesite_attacker_url: String,
-    pub bank_port: u16,
-    pub attacker_port: u16,
+    /// Where a browser reaches the bank and the attacker (behind nginx, the bank is nginx).
+    pub sites: Sites,
     pub certs: PathBuf,
     pub database: PathBuf,
     /// `LAB_MTLS=proxy`: the bank's own plain-HTTP address, behind nginx.
@@ -46,14 +52,15 @@ pub struct Attack {
     pub engine: &'static str,
 }
 
-/// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files).
+/// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files). A
+/// variable the lab does not know fails the test, as it stops the lab.
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
     spawn_in(tempfile::tempdir().expect("temp dir"), vars).await
 }
 
 /// Starts the lab with `LAB_MTLS=proxy` behind a real nginx (Debian's) that terminates mutual
 /// TLS with the lab's certificates, from the configuration `clickjack-lab nginx-config` writes.
-/// The browser's bank (`bank_url`) is nginx; the bank itself listens on `upstream`.
+/// The browser's bank (`sites.bank`) is nginx; the bank itself listens on `upstream`.
 pub async fn spawn_app_behind_nginx(vars: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     // nginx's configuration names both ports, so both are chosen before the lab starts.
@@ -74,95 +81,29 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
-/// Debian's nginx, run in the foreground with a generated configuration; killed on drop.
-pub struct Nginx {
-    child: std::process::Child,
-    pub runtime_dir: PathBuf,
-}
-
-pub const NGINX: &str = "/usr/sbin/nginx";
-
-impl Nginx {
-    /// Runs nginx with the configuration `clickjack-lab nginx-config` writes for these settings.
-    async fn start(app: &TestApp) -> Self {
-        assert!(
-            Path::new(NGINX).exists(),
-            "{NGINX} is missing: proxy tests need Debian's nginx (apt-get install -y nginx; .ci/run does)"
-        );
-        let runtime_dir = app.dir().join("nginx");
-        clickjack_lab::commands::nginx_config(&app.settings, &runtime_dir).expect("nginx-config");
-        let file = runtime_dir.join("nginx.conf");
-        let port = app.settings.bank_port;
-        let child = std::process::Command::new(NGINX)
-            .arg("-c")
-            .arg(&file)
-            .arg("-e")
-            .arg(runtime_dir.join("error.log"))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start nginx");
-        let mut nginx = Self { child, runtime_dir };
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
-            if let Ok(Some(status)) = nginx.child.try_wait() {
-                panic!("nginx exited ({status}): {}", nginx.error_log());
-            }
-            assert!(std::time::Instant::now() < deadline, "nginx did not listen: {}", nginx.error_log());
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        nginx
-    }
-
-    pub fn error_log(&self) -> String {
-        std::fs::read_to_string(self.runtime_dir.join("error.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Nginx {
-    /// SIGTERM, so the master stops its workers before it exits (SIGKILL would orphan them, still
-    /// listening); SIGKILL only if it has not exited within five seconds.
-    fn drop(&mut self) {
-        let pid = self.child.id().to_string();
-        let _ = std::process::Command::new("kill").args(["-TERM", &pid]).status();
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 async fn spawn_in(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
     let certs = dir.path().join("certs");
     let database = dir.path().join("lab.sqlite");
-    let mut env: HashMap<String, String> = HashMap::from([
-        ("LAB_BANK_PORT".into(), "0".into()),
-        ("LAB_ATTACKER_PORT".into(), "0".into()),
-        ("LAB_SAMESITE_ATTACKER_PORT".into(), "0".into()),
-        ("LAB_CERTS_DIR".into(), certs.display().to_string()),
-        ("LAB_DATABASE".into(), database.display().to_string()),
-    ]);
-    env.extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let settings = Settings::from_lookup(|name| env.get(name).cloned()).expect("valid test settings");
+    pki::copy_into(&certs);
+    let (certs_text, database_text) = (certs.display().to_string(), database.display().to_string());
+    let mut all = vec![
+        ("LAB_BANK_PORT", "0"),
+        ("LAB_ATTACKER_PORT", "0"),
+        ("LAB_SAMESITE_ATTACKER_PORT", "0"),
+        ("LAB_CERTS_DIR", certs_text.as_str()),
+        ("LAB_DATABASE", database_text.as_str()),
+    ];
+    all.extend_from_slice(vars);
+    let settings = Settings::from_pairs(&all).unwrap_or_else(|e| panic!("the test's settings: {e}"));
     let app = Application::build(settings.clone()).await.expect("the lab starts");
     let test_app = TestApp {
         settings,
         vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         last_attack: std::sync::Mutex::new(None),
-        bank_url: app.bank_url(),
-        attacker_url: app.attacker_url(),
-        samesite_attacker_url: app.samesite_attacker_url(),
-        bank_port: app.bank_port(),
-        attacker_port: app.attacker_port(),
+        sites: app.sites().clone(),
         certs,
         database,
-        upstream: app.upstream_addr(),
+        upstream: app.upstream(),
         handle: app.handle(),
         proxy: None,
         dir,
@@ -196,8 +137,9 @@ impl TestApp {
         self.dir.path()
     }
 
+    /// A page of the bank.
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.bank_url)
+        format!("{}{path}", self.sites.bank)
     }
 
     /// The lab CA (to issue test certificates: expired ones, unknown users...).
@@ -218,7 +160,7 @@ impl TestApp {
         let ca = std::fs::read(self.certs.join("ca.crt")).expect("ca.crt");
         let mut builder = Client::builder()
             .tls_certs_only([Certificate::from_pem(&ca).expect("CA PEM")])
-            .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], self.bank_port)))
+            .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], self.sites.bank.port())))
             .redirect(redirect::Policy::none())
             .cookie_store(true)
             .timeout(Duration::from_secs(20));

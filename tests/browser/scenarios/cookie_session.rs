@@ -17,7 +17,7 @@ async fn cookie_session(
     third_party_cookies: bool,
     shot: &str,
 ) -> (FrameView, Browser) {
-    let url = format!("{}/cookie-session.html", app.attacker_url);
+    let url = format!("{}/cookie-session.html", app.sites.cross_site);
     overlay_as(app, engine, Profile { user: None, third_party_cookies }, &url, &["#decoy"], shot).await
 }
 

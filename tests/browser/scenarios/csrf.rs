@@ -13,7 +13,7 @@ use crate::in_both_engines;
 /// Alice opens the CSRF page and waits for it to submit its form.
 async fn csrf(app: &TestApp, engine: Engine, shot: &str) -> (String, Browser) {
     let browser = Session::launch(app, engine, Profile::with_certificate("alice")).await;
-    let url = format!("{}/csrf.html?wait=1", app.attacker_url);
+    let url = format!("{}/csrf.html?wait=1", app.sites.cross_site);
     note_attack(app, &browser, &url, shot);
     let tab = browser.open(&url).await;
     let mut landed = String::new();
@@ -21,7 +21,7 @@ async fn csrf(app: &TestApp, engine: Engine, shot: &str) -> (String, Browser) {
         let js = "location.origin + ' ' + document.readyState + ' ' + document.body.innerText";
         landed =
             browser.try_eval(&tab, js).await.and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-        landed.starts_with(&app.bank_url) && landed.contains(" complete ")
+        landed.starts_with(app.sites.bank.as_str()) && landed.contains(" complete ")
     })
     .await;
     browser.screenshot(&tab, &shot_path(shot, engine)).await;
@@ -36,7 +36,7 @@ in_both_engines! {
         let (landed, browser) = csrf(&app, engine, "csrf-everything-off").await;
         assert!(landed.contains("Transfer done"), "{landed}");
         assert_outcome(&app, &expected(&app, "csrf", Victim::Certificate, browser)).await;
-        let forged = "SELECT COUNT(*) FROM transfers WHERE detection = 'forged' AND scenario = 'csrf'";
+        let forged = "SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'forged' AND scenario = 'csrf'";
         assert_eq!(app.count(forged).await, 1);
     }
 

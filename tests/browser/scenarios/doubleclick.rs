@@ -19,7 +19,7 @@ use crate::in_both_engines;
 /// about as fast.
 async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool>, Browser) {
     let browser = Session::launch(app, engine, Profile::with_certificate("alice")).await;
-    let url = format!("{}/doubleclick.html", app.attacker_url);
+    let url = format!("{}/doubleclick.html", app.sites.cross_site);
     note_attack(app, &browser, &url, shot);
     let page = browser.open(&url).await;
     let start = browser.centre_of(&page, "#start").await;
@@ -41,7 +41,7 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
     browser.read().await;
     let spot = browser.centre_of(&popup, "#captcha").await;
     browser.point_at(&popup, spot).await;
-    browser.double_click_through(&popup, &page, spot, &app.bank_url).await;
+    browser.double_click_through(&popup, &page, spot, app.sites.bank.as_str()).await;
 
     let js = "document.getElementById('confirm-transfer') ? document.getElementById('confirm-transfer').disabled : null";
     let disabled = browser.eval_in_tab_at("/transfer/confirm", js).await.and_then(|v| v.as_bool());
@@ -67,7 +67,7 @@ in_both_engines! {
         let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
         let (_, browser) = double_click(&app, engine, "doubleclick-everything-off").await;
         assert_outcome(&app, &expected(&app, "doubleclick", Victim::Certificate, browser)).await;
-        let detected = "SELECT COUNT(*) FROM transfers WHERE detection = 'popup' AND scenario = 'doubleclick'";
+        let detected = "SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'popup' AND scenario = 'doubleclick'";
         assert_eq!(app.count(detected).await, 1);
     }
 

@@ -15,7 +15,7 @@ async fn misconfigured(engine: Engine, vars: &[(&str, &str)], shot: &str) -> Tes
     let mut all = vec![("LAB_FETCH_METADATA", "off")];
     all.extend_from_slice(vars);
     let app = spawn_app(&all).await;
-    let url = format!("{}/misconfig.html", app.attacker_url);
+    let url = format!("{}/misconfig.html", app.sites.cross_site);
     let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], shot).await;
     assert!(frame.text.contains("Confirm transfer"), "the bank rendered in the frame: {frame:?}");
     let predicted = expected(&app, "misconfig", Victim::Certificate, browser);
@@ -79,7 +79,7 @@ in_both_engines! {
             ("LAB_FRAME_ANCESTORS", attacker.as_str()),
         ])
         .await;
-        let url = format!("{}/misconfig.html", app.attacker_url);
+        let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-allowlist").await;
         assert!(frame.text.contains("Confirm transfer"), "{frame:?}");
         assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, browser)).await;
@@ -87,19 +87,19 @@ in_both_engines! {
 
     async fn misconfig_page_everything_off_defaults_and_real_frame_headers(engine: Engine) {
         let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
-        let url = format!("{}/misconfig.html", app.attacker_url);
+        let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-everything-off").await;
         assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, browser)).await;
 
         let app = spawn_app(&[]).await;
-        let url = format!("{}/misconfig.html", app.attacker_url);
+        let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-defaults").await;
         assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, browser)).await;
 
         // The real thing, alone: frame headers sent as headers.
         let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
-        let url = format!("{}/misconfig.html", app.attacker_url);
+        let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-frame-deny-alone").await;
         assert!(frame.is_framing_refusal(), "{frame:?}");

@@ -11,7 +11,7 @@ use crate::in_both_engines;
 
 /// Alice, signed in by password (no certificate in the browser), on the same-site attack page.
 async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Browser) {
-    let url = format!("{}/samesite.html", app.samesite_attacker_url);
+    let url = format!("{}/samesite.html", app.sites.same_site);
     let profile = Profile { user: None, third_party_cookies: false };
     overlay_as(app, engine, profile, &url, &["#decoy"], shot).await
 }

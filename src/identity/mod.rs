@@ -5,22 +5,26 @@
 //! `LAB_MTLS=proxy`), its subject CN names the user: no password step. With
 //! `LAB_CERT_BINDING=fingerprint` the certificate must also be bound to that user. Without a
 //! certificate, a session cookie from a password sign-in. A valid certificate that names no
-//! user, or is not bound to it, is refused with a page that says so (and an audit entry).
+//! user, or is not bound to it, is refused with a page that says so; a refusal of the
+//! certificate itself is noted on the request's audit trail.
 
+pub mod mode;
+
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
+use uuid::Uuid;
 
 use crate::accounts::{User, bindings, repo};
-use crate::audit::{self, AuditEvent, RequestFacts};
-use crate::config::CertBinding;
+use crate::audit::{Check, DecidedBy};
 use crate::error::{AppError, Result};
-use crate::protections::csrf::Subject;
-use crate::proxy::ForwardedRefusal;
 use crate::sessions::{self, Session};
-use crate::state::AppState;
-use crate::tls::peer::{HandshakeCert, PeerCert};
+use crate::state::{self, AppState};
+use crate::tls::peer::{HandshakeCert, PeerCert, RefusedForward};
+use crate::web::trail;
+use mode::CertBinding;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignedInBy {
@@ -49,6 +53,24 @@ pub enum CertProblem {
     Refused(String),
 }
 
+/// The identity a CSRF token is bound to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// A client certificate, by SHA-256 fingerprint.
+    Certificate(String),
+    /// A session (signed-in or anonymous), by id.
+    Session(Uuid),
+}
+
+impl fmt::Display for Subject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Certificate(fingerprint) => write!(f, "cert:{fingerprint}"),
+            Self::Session(id) => write!(f, "session:{id}"),
+        }
+    }
+}
+
 /// Everything the bank knows about the sender of a request.
 #[derive(Debug, Clone, Default)]
 pub struct Visitor {
@@ -64,10 +86,11 @@ impl Visitor {
         if let Some(visitor) = req.extensions().get::<Visitor>() {
             return Ok(visitor.clone());
         }
-        let state = req
-            .app_data::<web::Data<AppState>>()
-            .ok_or_else(|| AppError::internal("identity", "application state missing"))?;
-        let visitor = Self::resolve(req, state).await?;
+        let state = state::of(req)?;
+        let visitor = Self::resolve(req, &state).await?;
+        if let Some(check) = visitor.refusal(req) {
+            trail::note(req, check);
+        }
         req.extensions_mut().insert(visitor.clone());
         Ok(visitor)
     }
@@ -85,7 +108,7 @@ impl Visitor {
                 break;
             }
         }
-        let forwarded = req.extensions().get::<ForwardedRefusal>().map(|r| CertProblem::Refused(r.0.clone()));
+        let forwarded = req.extensions().get::<RefusedForward>().map(|r| CertProblem::Refused(r.0.clone()));
         let (user, cert_problem) = match (&cert, &session) {
             (Some(_), _) if let Some(why) = Self::recheck(req, state) => {
                 (None, Some(CertProblem::Refused(why)))
@@ -96,30 +119,29 @@ impl Visitor {
             }
             (None, _) => (None, forwarded),
         };
-        // The guard audits state-changing requests (and the proxy its header); page loads with a
-        // refused handshake certificate are recorded here.
-        let refusal = match &cert_problem {
-            Some(CertProblem::NotBound { user }) => Some((
-                "cert-binding",
+        Ok(Self { cert, session, user, cert_problem })
+    }
+
+    /// The refusal of this connection's certificate that the audit trail notes: one the CA
+    /// signed for a user it is not bound to, or one that no longer passes the handshake's checks.
+    /// (A forwarded certificate's refusal is the proxy layer's to note.)
+    fn refusal(&self, req: &HttpRequest) -> Option<Check> {
+        match &self.cert_problem {
+            Some(CertProblem::NotBound { user }) => Some(Check::refused(
+                DecidedBy::CertBinding,
                 format!(
                     "the certificate names \"{user}\" but its fingerprint is not bound to {user} \
                      (LAB_CERT_BINDING=fingerprint): refused"
                 ),
             )),
-            Some(CertProblem::Refused(why)) if req.conn_data::<HandshakeCert>().is_some() => Some((
-                "certificate-check",
-                format!("the certificate of this connection no longer passes: {why}"),
-            )),
-            _ => None,
-        };
-        if let (Some((decided_by, reason)), true) = (refusal, req.method().is_safe()) {
-            let event =
-                AuditEvent::identity(RequestFacts::of(req), None, cert.as_ref(), decided_by, reason, 403);
-            if let Err(e) = audit::record(pool, &event).await {
-                tracing::error!("could not record an identity refusal: {e}");
+            Some(CertProblem::Refused(why)) if req.conn_data::<HandshakeCert>().is_some() => {
+                Some(Check::refused(
+                    DecidedBy::CertificateCheck,
+                    format!("the certificate of this connection no longer passes: {why}"),
+                ))
             }
+            _ => None,
         }
-        Ok(Self { cert, session, user, cert_problem })
     }
 
     /// The handshake checked this connection's certificate when it opened; a connection (or a
@@ -141,7 +163,7 @@ impl Visitor {
         }) else {
             return Ok((None, Some(CertProblem::UnknownUser)));
         };
-        if state.settings.cert_binding == CertBinding::Fingerprint
+        if state.settings.identity.binding == CertBinding::Fingerprint
             && !bindings::is_bound(&state.pool, user.id, &cert.fingerprint).await?
         {
             return Ok((None, Some(CertProblem::NotBound { user: user.username.to_string() })));

@@ -1,0 +1,183 @@
+//! One audit row: the request facts, the identity, and the decision composed from the request's
+//! trail and the bank's answer.
+
+use super::decision::{CertSeen, DecidedBy, Trail};
+use super::outcome::Outcome;
+use crate::clock;
+
+/// The request facts an audit event records, read from the request's headers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct RequestFacts {
+    pub method: String,
+    pub path: String,
+    pub origin: Option<String>,
+    pub referer: Option<String>,
+    pub sec_fetch_site: Option<String>,
+    pub sec_fetch_mode: Option<String>,
+    pub sec_fetch_dest: Option<String>,
+}
+
+/// Who sent the request, as far as the bank knows.
+#[derive(Debug, Clone, Default)]
+pub struct Who {
+    pub username: Option<String>,
+    pub cert: Option<CertSeen>,
+}
+
+/// The bank's answer to a request.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    /// The error the answer carries: who refused, and the message shown.
+    pub error: Option<(DecidedBy, String)>,
+    /// What the handler did.
+    pub outcome: Option<Outcome>,
+}
+
+/// One audit event, as stored and as shown.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditEvent {
+    pub at: i64,
+    pub username: Option<String>,
+    pub cert_cn: Option<String>,
+    pub cert_fingerprint: Option<String>,
+    #[sqlx(flatten)]
+    pub request: RequestFacts,
+    pub decision: String,
+    pub decided_by: String,
+    pub reason: String,
+    pub checks: String,
+    pub status: i64,
+}
+
+impl AuditEvent {
+    /// A request's row. It is decided by the first refusal on the trail (an identity the bank
+    /// would not take: everything after it happened without that identity), else by the error
+    /// the answer carries, else by the bank.
+    pub fn of_request(request: RequestFacts, who: Who, trail: Trail, answer: Answer) -> Self {
+        let outcome = answer.outcome.as_ref().and_then(Outcome::describe);
+        let status_text = || format!("answered {}", answer.status);
+        let (by, refused, mut reason) = match (trail.first_refusal(), &answer.error) {
+            (Some((by, why)), _) => (by, true, why.to_owned()),
+            (None, Some((by, message))) => (*by, true, message.clone()),
+            (None, None) if answer.status == 401 => {
+                (DecidedBy::Identity, true, outcome.unwrap_or_else(status_text))
+            }
+            (None, None) if answer.status >= 400 => {
+                (DecidedBy::Bank, true, outcome.unwrap_or_else(status_text))
+            }
+            (None, None) => (
+                DecidedBy::Bank,
+                false,
+                outcome.unwrap_or_else(|| "every protection passed; request served".into()),
+            ),
+        };
+        for remark in &trail.remarks {
+            reason.push_str("; ");
+            reason.push_str(remark);
+        }
+        let mut lines: Vec<String> = trail.checks.iter().map(|c| c.line()).collect();
+        if let Some((error_by, _)) = &answer.error {
+            let line = format!("{} refused", error_by.as_str());
+            if !lines.contains(&line) {
+                lines.push(line);
+            }
+        }
+        let cert = who.cert.or(trail.claimed);
+        Self {
+            at: clock::now_ms(),
+            username: who.username,
+            cert_cn: cert.as_ref().and_then(|c| c.cn.clone()),
+            cert_fingerprint: cert.map(|c| c.fingerprint),
+            request,
+            decision: if refused { "refused" } else { "allowed" }.to_owned(),
+            decided_by: by.as_str().to_owned(),
+            reason,
+            checks: lines.join("\n"),
+            status: i64::from(answer.status),
+        }
+    }
+
+    /// A client certificate refused during the TLS handshake: no request was ever read.
+    pub fn handshake(cert: Option<CertSeen>, reason: String) -> Self {
+        Self {
+            at: clock::now_ms(),
+            username: None,
+            cert_cn: cert.as_ref().and_then(|c| c.cn.clone()),
+            cert_fingerprint: cert.map(|c| c.fingerprint),
+            request: RequestFacts {
+                method: "TLS".to_owned(),
+                path: "(handshake)".to_owned(),
+                ..RequestFacts::default()
+            },
+            decision: "refused".to_owned(),
+            decided_by: DecidedBy::MtlsHandshake.as_str().to_owned(),
+            reason,
+            checks: String::new(),
+            status: 0,
+        }
+    }
+
+    pub fn when(&self) -> String {
+        clock::display(self.at)
+    }
+
+    pub fn refused(&self) -> bool {
+        self.decision == "refused"
+    }
+
+    pub fn check_lines(&self) -> Vec<&str> {
+        self.checks.lines().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Check;
+
+    fn post() -> RequestFacts {
+        RequestFacts { method: "POST".into(), path: "/transfer".into(), ..RequestFacts::default() }
+    }
+
+    #[test]
+    fn a_protections_refusal_decides_with_the_checks_before_it() {
+        let mut trail = Trail::default();
+        trail.note(Check::passed(DecidedBy::OriginCheck, "Origin https://localhost:8443 is allowed"));
+        let answer =
+            Answer { status: 403, error: Some((DecidedBy::CsrfToken, "no token".into())), outcome: None };
+        let event = AuditEvent::of_request(post(), Who::default(), trail, answer);
+        assert_eq!((event.decision.as_str(), event.decided_by.as_str()), ("refused", "csrf-token"));
+        assert_eq!(
+            event.checks,
+            "origin-check passed: Origin https://localhost:8443 is allowed\ncsrf-token refused"
+        );
+    }
+
+    #[test]
+    fn an_identity_refusal_decides_even_when_the_request_went_on() {
+        let mut trail = Trail::default();
+        trail.note(Check::refused(DecidedBy::TrustedProxies, "header from 127.0.0.1 removed"));
+        trail.claimed = Some(CertSeen { cn: Some("alice".into()), fingerprint: "AB".into() });
+        let answer =
+            Answer { status: 401, error: Some((DecidedBy::Identity, "not signed in".into())), outcome: None };
+        let event = AuditEvent::of_request(post(), Who::default(), trail, answer);
+        assert_eq!(
+            (event.decided_by.as_str(), event.reason.as_str()),
+            ("trusted-proxies", "header from 127.0.0.1 removed")
+        );
+        assert_eq!(event.cert_cn.as_deref(), Some("alice"), "the certificate the header claimed");
+        assert_eq!(event.checks, "trusted-proxies refused\nidentity refused");
+    }
+
+    #[test]
+    fn an_allowed_request_says_what_the_bank_did_and_what_observers_remarked() {
+        let mut trail = Trail::default();
+        trail.remarks.push("the lab detected an attack".into());
+        let outcome = Outcome::SignedOut;
+        let answer = Answer { status: 303, error: None, outcome: Some(outcome) };
+        let event = AuditEvent::of_request(post(), Who::default(), trail, answer);
+        assert_eq!((event.decision.as_str(), event.decided_by.as_str()), ("allowed", "bank"));
+        assert_eq!(event.reason, "session ended; the lab detected an attack");
+    }
+}

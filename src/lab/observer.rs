@@ -1,0 +1,67 @@
+//! The lab's eyes on the bank: a middleware around the bank's handlers that reads what the bank
+//! exposes (the request's headers, and the typed [`Outcome`] a handler attaches to its answer)
+//! and never calls into the bank. It remembers how each confirmation page was loaded, and judges
+//! each executed transfer, noting a detected attack on the request's audit trail.
+
+use std::time::Duration;
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, web};
+
+use super::LabSettings;
+use super::renders::{Render, RenderLog};
+use super::scenarios::Scenario;
+use super::verdicts;
+use crate::audit::Outcome;
+use crate::error::AppError;
+use crate::state;
+use crate::web::trail;
+
+/// What the lab keeps while it runs.
+pub struct LabState {
+    pub renders: RenderLog,
+    pub settings: LabSettings,
+}
+
+impl LabState {
+    pub fn new(settings: LabSettings) -> Self {
+        Self { renders: RenderLog::default(), settings }
+    }
+}
+
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    let (Some(lab), Ok(state)) = (req.app_data::<web::Data<LabState>>().cloned(), state::of(req.request()))
+    else {
+        let error = AppError::internal("the lab", "its state is missing");
+        return Ok(req.error_response(error).map_into_right_body());
+    };
+    let facts = trail::facts(req.request());
+    let tag = url::form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(key, _)| key == "scenario")
+        .and_then(|(_, value)| Scenario::find(&value).map(|s| s.id));
+    let res = next.call(req).await?;
+    let outcome = res.response().extensions().get::<Outcome>().cloned();
+    match outcome {
+        Some(Outcome::ConfirmationShown { request_id }) => {
+            let render = Render::new(tag, facts.sec_fetch_dest.as_deref(), facts.sec_fetch_site.as_deref());
+            lab.renders.remember(request_id, render);
+        }
+        Some(Outcome::Transferred { id, request_id, .. }) => {
+            let window = Duration::from_millis(u64::from(lab.settings.popup_window_ms));
+            let verdict = verdicts::judge(lab.renders.get(request_id).as_ref(), &facts, window, &state.sites);
+            if let Err(e) = verdicts::record(&state.pool, id, &verdict).await {
+                tracing::error!("the lab could not keep its verdict on transfer {id}: {e}");
+            }
+            if let Some(detection) = verdict.detection {
+                trail::remark(res.request(), format!("the lab detected an attack: {}", detection.explain()));
+            }
+        }
+        _ => {}
+    }
+    Ok(res.map_into_left_body())
+}

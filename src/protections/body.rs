@@ -1,0 +1,37 @@
+//! A state-changing request's body, read once before the protections judge the request: the CSRF
+//! token may be a form field, the handler gets the body back, and a refused request still has its
+//! body read, so its connection stays usable (actix closes a connection whose body was left unread).
+
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage, web};
+
+use crate::error::AppError;
+
+/// The body of the request, as read by [`buffer`].
+#[derive(Debug, Clone)]
+pub struct Body(pub web::Bytes);
+
+/// Middleware: reads the body of a state-changing request (up to actix's payload limit) and puts
+/// it back for the handler.
+pub async fn buffer(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+    if !super::judged(&req) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let bytes = match req.extract::<web::Bytes>().await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let error = AppError::BadRequest(format!("The request body could not be read: {e}"));
+            return Ok(req.error_response(error).map_into_right_body());
+        }
+    };
+    let (_, mut payload) = actix_http::h1::Payload::create(true);
+    payload.unread_data(bytes.clone());
+    req.set_payload(Payload::from(payload));
+    req.extensions_mut().insert(Body(bytes));
+    Ok(next.call(req).await?.map_into_left_body())
+}

@@ -1,0 +1,71 @@
+//! The bank's rustls `ServerConfig` for its `LAB_MTLS` mode.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::pki_types::PrivateKeyDer;
+use rustls::pki_types::pem::PemObject;
+
+use super::material::{TlsError, file_error, provider, read_certs};
+use super::verifier::LabVerifier;
+use crate::audit::Recorder;
+use crate::identity::mode::MtlsMode;
+
+/// The bank's TLS for its `LAB_MTLS` mode, built in this one place.
+pub struct BankTls {
+    /// The listener's configuration; `None` in proxy mode, where the bank speaks plain HTTP.
+    pub server: Option<rustls::ServerConfig>,
+    /// The client-certificate checks: in the handshake (`required`, `optional`), or on the
+    /// certificate a proxy forwards (`proxy`). `None` with `off`.
+    pub verifier: Option<Arc<LabVerifier>>,
+}
+
+impl BankTls {
+    /// Refused handshakes are recorded by `recorder`; in proxy mode, forwarded certificates are
+    /// audited with their request instead.
+    pub fn for_mode(mode: MtlsMode, certs_dir: &Path, recorder: &Recorder) -> Result<Self, TlsError> {
+        let handshake =
+            |mandatory| LabVerifier::new(certs_dir, mandatory, Some(recorder.clone())).map(Arc::new);
+        Ok(match mode {
+            MtlsMode::Off => Self { server: Some(server_config(certs_dir, None)?), verifier: None },
+            MtlsMode::Required | MtlsMode::Optional => {
+                let verifier = handshake(mode == MtlsMode::Required)?;
+                Self {
+                    server: Some(server_config(certs_dir, Some(verifier.clone()))?),
+                    verifier: Some(verifier),
+                }
+            }
+            MtlsMode::Proxy => {
+                Self { server: None, verifier: Some(Arc::new(LabVerifier::new(certs_dir, true, None)?)) }
+            }
+        })
+    }
+}
+
+/// A TLS server configuration with the lab's server certificate from `certs_dir`.
+///
+/// With a `verifier`, client certificates are requested and checked by it (it decides whether
+/// one is required); without, none is requested.
+pub fn server_config(
+    certs_dir: &Path,
+    verifier: Option<Arc<LabVerifier>>,
+) -> Result<rustls::ServerConfig, TlsError> {
+    let builder =
+        rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
+    let client_auth = verifier.is_some();
+    let builder = match verifier {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
+    };
+    let key_path = certs_dir.join("server.key");
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| file_error(&key_path, e))?;
+    let mut config = builder.with_single_cert(read_certs(&certs_dir.join("server.crt"))?, key)?;
+    if client_auth {
+        // A resumed session skips the verifier: no CRL check and no audit of a refusal. Every
+        // connection gets a full handshake instead (the requests on it are re-checked anyway).
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        config.send_tls13_tickets = 0;
+    }
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}

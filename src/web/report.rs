@@ -1,0 +1,18 @@
+//! `POST /csp-report`: a report-only policy's violation reports (`LAB_FRAME=report-only`),
+//! recorded in the audit log: the policy saw the framing and let it happen.
+
+use actix_web::{HttpResponse, web};
+
+use super::respond::done;
+use crate::audit::Outcome;
+use crate::error::{AppError, Result};
+use crate::protections::frame;
+use crate::state::AppState;
+
+pub async fn csp_report(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse> {
+    if state.settings.protections.frame.report_only().is_none() {
+        return Err(AppError::NotFound("reports are collected only with LAB_FRAME=report-only".into()));
+    }
+    let summary = frame::describe_report(&body).map_err(AppError::BadRequest)?;
+    Ok(done(Outcome::CspReport { summary }, HttpResponse::NoContent().finish()))
+}
