@@ -8,10 +8,28 @@ use clickjack_lab::lab::matrix::{self, Measured};
 use clickjack_lab::lab::scenarios::{SCENARIOS, Scenario};
 use clickjack_lab::lab::{Browser, Delivery, Engine, Outcome, Victim};
 
-use crate::chromium::Profile;
-use crate::common::TestApp;
+use crate::common::{TestApp, spawn_app_timed, until};
 use crate::engine::{Session, Tab};
 use crate::frames::FrameView;
+use crate::profile::Profile;
+
+/// The timing rules of a browser test's lab: a short gesture-guard delay (a reading person waits
+/// it out, so every test that reads waits less), and a long popup window (a DoubleClickjacking
+/// confirmation is recognised however slow a loaded machine makes the second click).
+pub const TIMING: &[(&str, &str)] = &[("LAB_GESTURE_DELAY_MS", "100"), ("LAB_POPUP_WINDOW_MS", "20000")];
+
+/// How long a request the bank is expected to answer may take, at the most.
+const ANSWER: Duration = Duration::from_secs(10);
+
+/// A gesture guard slow enough that no machine, however loaded, gets DoubleClickjacking's second
+/// click to the bank after it: for the tests where the guard must stop that click.
+pub const PATIENT_GUARD: &[(&str, &str)] =
+    &[("LAB_GESTURE_DELAY_MS", "5000"), ("LAB_POPUP_WINDOW_MS", "20000")];
+
+/// The lab for a browser test: `vars`, with the browser tests' [`TIMING`] (unless `vars` sets it).
+pub async fn lab(vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_timed(vars, TIMING).await
+}
 
 /// Where a test's screenshot goes: `docs/img/` when `LAB_DOCS=1` (the README's pictures come from
 /// these runs, Chromium's JPEGs), else the build's scratch folder (Firefox's PNGs always: WebDriver
@@ -44,22 +62,46 @@ pub fn expected_for(app: &TestApp, delivery: Delivery, victim: Victim, browser: 
     expect(delivery, victim, &app.settings, &app.sites, browser)
 }
 
-/// Whether the victim's money moved to mallory: waits for it when `expect_move`, else gives a
-/// request that should not come two seconds to arrive anyway.
+/// How many confirmations (`POST /transfer`) the bank has answered: each is in the audit log,
+/// written before its answer leaves.
+async fn answered(app: &TestApp) -> usize {
+    let sql = "SELECT COUNT(*) FROM audit_events WHERE method = 'POST' AND path = '/transfer'";
+    usize::try_from(app.count(sql).await).unwrap_or_default()
+}
+
+/// Waits until the bank has answered every confirmation the victim's clicks could send (see
+/// [`crate::common::Attack::confirmations`]): none when no click met an enabled, shown confirm
+/// button, so nothing is left to wait for.
+pub async fn settled(app: &TestApp) {
+    let sent = app.last_attack.lock().unwrap().as_ref().map_or(0, |a| a.confirmations);
+    until("the bank's answer to each confirmation the victim sent", ANSWER, async || {
+        answered(app).await >= sent
+    })
+    .await;
+}
+
+/// Whether the victim's money moved to mallory: waits for it when `expect_move`; else waits for
+/// the bank's answer to every confirmation the attack sent ([`settled`]), then looks.
 pub async fn money_moved(app: &TestApp, expect_move: bool) -> bool {
     let moved = async || app.balances().await["mallory"] != 1_000;
     if expect_move {
         let start = tokio::time::Instant::now();
-        while start.elapsed() < Duration::from_secs(10) {
+        while start.elapsed() < ANSWER {
             if moved().await {
                 return true;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        false
-    } else {
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        moved().await
+        return false;
+    }
+    settled(app).await;
+    moved().await
+}
+
+/// Notes that a click of the victim could send a confirmation (it met an enabled confirm button).
+pub fn note_confirmation(app: &TestApp) {
+    if let Some(attack) = app.last_attack.lock().unwrap().as_mut() {
+        attack.confirmations += 1;
     }
 }
 
@@ -77,6 +119,7 @@ pub fn note_attack(app: &TestApp, browser: &Session, url: &str, shot: &str) {
             },
             third_party_cookies: browser.third_party_cookies,
             engine: browser.engine.as_str(),
+            confirmations: 0,
         });
     }
 }
@@ -119,7 +162,7 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
 }
 
 /// `LAB_DOCS=1`: this run writes the documentation's screenshots and measurements.
-fn documenting() -> bool {
+pub fn documenting() -> bool {
     std::env::var("LAB_DOCS").is_ok_and(|v| v == "1")
 }
 
@@ -127,7 +170,7 @@ fn documenting() -> bool {
 /// refusal), and returns what it shows.
 pub async fn framed_page(browser: &Session, app: &TestApp, tab: &Tab) -> FrameView {
     let mut rendered = None;
-    crate::engine::wait_for("the framed bank page to render", Duration::from_secs(20), async || {
+    crate::common::until("the framed bank page to render", Duration::from_secs(20), async || {
         rendered = browser.iframes(tab).await.into_iter().find(|f| {
             f.ready == "complete" && (f.is_error_page() || f.href.starts_with(app.sites.bank.as_str()))
         });
@@ -142,34 +185,49 @@ pub async fn framed_page(browser: &Session, app: &TestApp, tab: &Tab) -> FrameVi
 /// pointer (`:hover`); after it, the decoy underneath saw no click. (A WebDriver pointer in
 /// Firefox without `remote.events.async.mouse.enabled` stops at the `<iframe>` element: the
 /// framed page then has nothing under the pointer, measured, and an attack would look "blocked"
-/// for the wrong reason.)
+/// for the wrong reason.) Returns whether the click met an enabled, shown confirm button in the
+/// frame, and so sent a confirmation.
 ///
 /// `bank_in_frame`: the frame showed a page of the bank (not the browser's refusal), so the
 /// control must find it under the pointer.
-pub async fn click_decoy(browser: &Session, app: &TestApp, tab: &Tab, selector: &str, bank_in_frame: bool) {
+pub async fn click_decoy(
+    browser: &Session,
+    app: &TestApp,
+    tab: &Tab,
+    selector: &str,
+    bank_in_frame: bool,
+) -> bool {
     let decoy = browser.centre_of(tab, selector).await;
     browser.read_then_point(tab, decoy).await;
+    let frames = browser.iframes(tab).await;
+    let rendered: Vec<&FrameView> =
+        frames.iter().filter(|f| f.href.starts_with(app.sites.bank.as_str())).collect();
     if bank_in_frame {
-        let frames = browser.iframes(tab).await;
-        let rendered: Vec<&FrameView> =
-            frames.iter().filter(|f| f.href.starts_with(app.sites.bank.as_str())).collect();
         assert!(
             rendered.iter().any(|f| f.hovered > 0),
             "the pointer does not reach inside the framed bank page: {frames:?}"
         );
     }
+    let confirms = rendered.iter().any(|f| f.confirmable);
     browser.click_at(tab, decoy).await;
+    if confirms {
+        note_confirmation(app);
+    }
     let js = format!("document.querySelector({selector:?}).getAttribute('data-clicks')");
     let decoy_clicks = browser.eval(tab, &js).await;
     assert!(decoy_clicks.is_null(), "the click reached {selector}, not the frame over it ({decoy_clicks})");
+    confirms
 }
 
-/// Ticks the page's Reveal switch and saves a screenshot.
+/// Ticks the page's Reveal switch and saves a screenshot (for the docs, once what it reveals has
+/// been painted; otherwise at once, for whoever reads a failure).
 pub async fn reveal_and_shoot(browser: &Session, tab: &Tab, name: &str) {
     browser
         .eval(tab, "document.getElementById('reveal') ? (document.getElementById('reveal').click(), 1) : 0")
         .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    if documenting() {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     browser.screenshot(tab, &shot_path(name, browser.engine)).await;
 }
 
@@ -186,18 +244,23 @@ pub async fn overlay_attack(
     note_attack(app, browser, url, shot);
     let tab = browser.open(url).await;
     let first = framed_page(browser, app, &tab).await;
+    let bank_in_frame = first.href.starts_with(app.sites.bank.as_str());
+    let mut confirmed = false;
     for (i, decoy) in decoys.iter().enumerate() {
-        if i > 0 && first.text.contains("Confirm transfer") {
-            // The next step: wait for the frame to show it (if the first click got through).
+        if i > 0 && confirmed {
+            // The next step: the bank answered the first confirmation; wait for the frame to show it.
+            settled(app).await;
             let next = async || browser.iframes(&tab).await.iter().any(|f| f.text.contains("Are you sure?"));
-            let start = tokio::time::Instant::now();
-            while start.elapsed() < Duration::from_secs(5) && !next().await {
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
+            until("the frame to show the \"Are you sure?\" step", ANSWER, next).await;
         }
-        click_decoy(browser, app, &tab, decoy, first.href.starts_with(app.sites.bank.as_str())).await;
+        confirmed = click_decoy(browser, app, &tab, decoy, bank_in_frame).await;
     }
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    settled(app).await;
+    if documenting() && confirmed {
+        // The picture shows the frame's answer, once the browser has it.
+        let answered = async || browser.iframes(&tab).await.iter().all(|f| !f.confirmable);
+        let _ = tokio::time::timeout(ANSWER, until("the frame's answer", ANSWER, answered)).await;
+    }
     reveal_and_shoot(browser, &tab, shot).await;
     first
 }
@@ -244,7 +307,7 @@ pub async fn sign_in_by_password(browser: &Session, app: &TestApp) {
              document.getElementById('sign-in').click(), 1)",
         )
         .await;
-    crate::engine::wait_for("alice's dashboard", Duration::from_secs(15), async || {
+    crate::common::until("alice's dashboard", Duration::from_secs(15), async || {
         browser.try_eval(&tab, "document.getElementById('balance') ? 'yes' : 'no'").await
             == Some("yes".into())
     })

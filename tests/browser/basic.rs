@@ -4,8 +4,8 @@
 
 use clickjack_lab::lab::{Browser, Outcome, Victim};
 
-use crate::attack::{assert_outcome, expected, overlay_as_alice};
-use crate::common::{TestApp, spawn_app};
+use crate::attack::{assert_outcome, expected, lab, overlay_as_alice};
+use crate::common::TestApp;
 use crate::engine::Engine;
 use crate::frames::FrameView;
 use crate::in_both_engines;
@@ -23,7 +23,7 @@ fn prediction(app: &TestApp, browser: Browser) -> Outcome {
 
 in_both_engines! {
     async fn with_every_protection_off_the_decoy_click_moves_alices_money_to_mallory(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
 
         let (frame, predicted) = attack(&app, engine, "basic-everything-off").await;
 
@@ -39,7 +39,7 @@ in_both_engines! {
     }
 
     async fn with_the_defaults_the_browser_refuses_the_frame_and_nothing_moves(engine: Engine) {
-        let app = spawn_app(&[]).await;
+        let app = lab(&[]).await;
 
         let (frame, predicted) = attack(&app, engine, "basic-defaults").await;
 
@@ -50,7 +50,7 @@ in_both_engines! {
     }
 
     async fn frame_headers_alone_stop_it(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
 
         let (frame, predicted) = attack(&app, engine, "basic-frame-deny-alone").await;
 
@@ -59,7 +59,7 @@ in_both_engines! {
     }
 
     async fn fetch_metadata_alone_stops_it_the_framed_page_is_refused(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FETCH_METADATA", "on")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FETCH_METADATA", "on")]).await;
 
         let (frame, predicted) = attack(&app, engine, "basic-fetch-metadata-alone").await;
 
@@ -69,7 +69,7 @@ in_both_engines! {
     }
 
     async fn frame_headers_and_fetch_metadata_off_let_it_through_every_other_protection(engine: Engine) {
-        let app = spawn_app(&[("LAB_FRAME", "off"), ("LAB_FETCH_METADATA", "off")]).await;
+        let app = lab(&[("LAB_FRAME", "off"), ("LAB_FETCH_METADATA", "off")]).await;
 
         let (frame, predicted) = attack(&app, engine, "basic-frame-and-fetch-metadata-off").await;
 

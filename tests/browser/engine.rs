@@ -16,10 +16,17 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tokio::time::timeout;
 
-use crate::chromium::{self, Chromium, Profile};
-use crate::common::TestApp;
+use crate::chromium::{self, Chromium};
+use crate::common::{TestApp, until};
 use crate::firefox::Firefox;
 use crate::frames::FrameView;
+use crate::profile::Profile;
+
+/// How many browsers run at once, of either engine. Two cores: three browsers keep both busy (a
+/// browser test mostly waits on the browser), and every wait in the tests is for an event, not a
+/// fixed time, so the slower machine only takes longer.
+pub const AT_ONCE: usize = 4;
+static POOL: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
 /// Writes each test body once, and a `#[tokio::test]` per engine for it: `chromium::name` and
 /// `in_firefox::name`. A test skips (or, under `CI=true`, fails) when its engine is missing.
@@ -67,30 +74,6 @@ pub fn found(ok: bool, what: &str, install: &str) -> bool {
     ok
 }
 
-/// NSS's certutil and pk12util, which put the lab CA and a user's .p12 in a profile (both engines).
-pub fn nss_tools() -> bool {
-    ["certutil", "pk12util"]
-        .iter()
-        .all(|tool| std::process::Command::new(tool).arg("--help").output().is_ok())
-}
-
-/// Runs an NSS tool, which must succeed.
-pub fn run(cmd: &mut std::process::Command) {
-    let out = cmd.output().expect("run NSS tool");
-    assert!(out.status.success(), "{cmd:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-}
-/// Waits until `check` holds, or panics with `what` after `limit`.
-pub async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
-    let start = tokio::time::Instant::now();
-    while start.elapsed() < limit {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out after {limit:?} waiting for {what}");
-}
-
 /// A point in a page's CSS pixels.
 #[derive(Debug, Clone, Copy)]
 pub struct Point {
@@ -115,18 +98,23 @@ pub struct Session {
     pub engine: Engine,
     /// Whether this profile allows third-party cookies (neither engine does by default).
     pub third_party_cookies: bool,
+    /// How long a person reads a page of this lab before acting: longer than its gesture guard's delay.
+    reading: Duration,
     driver: Driver,
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 impl Session {
+    /// A browser for `app`'s lab, once one of the [`AT_ONCE`] places is free.
     pub async fn launch(app: &TestApp, engine: Engine, profile: Profile<'_>) -> Self {
+        let turn = POOL.acquire().await.expect("the browser pool");
         let driver = match engine {
-            Engine::Chromium => Driver::Chromium(Box::new(Chromium::launch(app, profile).await)),
-            Engine::Firefox => Driver::Firefox(Box::new(
-                Firefox::launch(app, profile.user, profile.third_party_cookies).await,
-            )),
+            Engine::Chromium => Driver::Chromium(Box::new(Chromium::launch(profile).await)),
+            Engine::Firefox => Driver::Firefox(Box::new(Firefox::launch(profile).await)),
         };
-        Self { engine, third_party_cookies: profile.third_party_cookies, driver }
+        let delay = u64::from(app.settings.protections.gesture_delay_ms);
+        let reading = Duration::from_millis(delay + 200);
+        Self { engine, third_party_cookies: profile.third_party_cookies, reading, driver, _turn: turn }
     }
 
     /// The browser as the lab's predictions know it.
@@ -167,8 +155,7 @@ impl Session {
 
     /// A moment of reading: longer than the gesture guard's delay.
     pub async fn read(&self) {
-        let reading = 1000 + 300;
-        tokio::time::sleep(Duration::from_millis(reading)).await;
+        tokio::time::sleep(self.reading).await;
     }
 
     /// Moves the pointer towards `point`, in a few steps.
@@ -228,17 +215,14 @@ impl Session {
                     .expect("second click");
             }
             (Driver::Firefox(f), Tab::Firefox(popup), Tab::Firefox(opener)) => {
-                let _ = timeout(Duration::from_millis(300), f.click_at(popup, spot.x, spot.y, 1)).await;
+                let _ = timeout(Duration::from_millis(300), f.press_in_closing_window(popup, spot.x, spot.y))
+                    .await;
                 let loaded =
                     format!("location.href.startsWith({bank:?}) && document.readyState === 'complete'");
-                let start = tokio::time::Instant::now();
-                while f.try_eval(opener, &loaded).await != Some(Value::Bool(true)) {
-                    assert!(
-                        start.elapsed() < Duration::from_secs(10),
-                        "the popup navigated the window underneath"
-                    );
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
+                until("the popup to navigate the window underneath", Duration::from_secs(10), async || {
+                    f.try_eval(opener, &loaded).await == Some(Value::Bool(true))
+                })
+                .await;
                 f.click_at(opener, spot.x, spot.y, 1).await;
             }
             _ => unreachable!("a tab of another engine"),
@@ -285,17 +269,41 @@ impl Session {
         }
     }
 
-    /// Saves a picture of the top of the tab, where the attack happens.
+    /// Saves a picture of the top of the tab, where the attack happens: for the docs (where a
+    /// picture that cannot be taken fails the run) and for a person reading a failure. A page in
+    /// the middle of a navigation cannot be captured: it is tried again for a few seconds.
     pub async fn screenshot(&self, tab: &Tab, path: &Path) {
-        match (&self.driver, tab) {
-            (Driver::Chromium(_), Tab::Chromium(page)) => chromium::screenshot(page, path).await,
-            (Driver::Firefox(f), Tab::Firefox(handle)) => {
+        let mut last_error = String::new();
+        let start = tokio::time::Instant::now();
+        let picture = loop {
+            let taken = match (&self.driver, tab) {
+                (Driver::Chromium(_), Tab::Chromium(page)) => chromium::screenshot(page).await,
+                (Driver::Firefox(f), Tab::Firefox(handle)) => f.screenshot(handle).await,
+                _ => unreachable!("a tab of another engine"),
+            };
+            match taken {
+                Ok(picture) => break Some(picture),
+                Err(e) if start.elapsed() < Duration::from_secs(5) => {
+                    last_error = e;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => {
+                    last_error = e;
+                    break None;
+                }
+            }
+        };
+        match picture {
+            Some(picture) => {
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).unwrap();
                 }
-                std::fs::write(path.with_extension("png"), f.screenshot(handle).await).unwrap();
+                std::fs::write(path, picture).unwrap();
             }
-            _ => unreachable!("a tab of another engine"),
+            None if crate::attack::documenting() => {
+                panic!("no screenshot for {}: {last_error}", path.display())
+            }
+            None => eprintln!("no screenshot for {}: {last_error}", path.display()),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Real headless Firefox ESR, driven through geckodriver (WebDriver), with a lab user's client
-//! certificate in its profile (the recipe of ../shared/BROWSER.md): the profile's own NSS
-//! database trusts the lab CA and holds the user's .p12, and its prefs select the certificate
-//! without asking. Firefox's settings are otherwise its defaults (Total Cookie Protection).
+//! certificate in its profile (the recipe of ../shared/BROWSER.md): the profile holds a copy of
+//! the user's NSS database (the lab CA trusted, the user's .p12), and its prefs select the
+//! certificate without asking. Firefox's settings are otherwise its defaults (Total Cookie Protection).
 //!
 //! `remote.events.async.mouse.enabled` matters: without it a WebDriver click at a point over a
 //! cross-site `<iframe>` stops at the `<iframe>` element and never reaches the framed page, a
@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use clickjack_lab::pki::P12_PASSWORD;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, ClientBuilder};
@@ -20,11 +19,11 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::time::timeout;
 
-use crate::common::TestApp;
-use crate::engine::{found, nss_tools, run};
+use crate::engine::{Engine, found};
 use crate::frames::FrameView;
+use crate::profile::{self, Profile, nss_tools};
 
-const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
+pub const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
 
 /// `$GECKODRIVER`, else where `cargo install` puts it (`$CARGO_HOME/bin`, `~/.cargo/bin`), else `PATH`.
 fn geckodriver() -> Option<PathBuf> {
@@ -63,38 +62,6 @@ pub fn available() -> bool {
     )
 }
 
-/// Firefox's preferences for the lab: pick the lab certificate without a prompt, deliver
-/// WebDriver clicks into cross-site frames, stay off the (closed) network.
-fn prefs(third_party_cookies: bool) -> Value {
-    let mut prefs = json!({
-        "security.default_personal_cert": "Select Automatically",
-        "remote.events.async.mouse.enabled": true,
-        "app.update.auto": false,
-        "app.update.enabled": false,
-        "browser.safebrowsing.malware.enabled": false,
-        "browser.safebrowsing.phishing.enabled": false,
-        "browser.safebrowsing.downloads.enabled": false,
-        "browser.shell.checkDefaultBrowser": false,
-        "browser.startup.page": 0,
-        "browser.newtabpage.enabled": false,
-        "datareporting.policy.dataSubmissionEnabled": false,
-        "toolkit.telemetry.enabled": false,
-        "network.captive-portal-service.enabled": false,
-        "network.connectivity-service.enabled": false,
-        "network.dns.disablePrefetch": true,
-        "network.prefetch-next": false,
-        "extensions.update.enabled": false,
-        "media.gmp-manager.updateEnabled": false,
-        "browser.region.update.enabled": false,
-        "security.OCSP.enabled": 0,
-    });
-    if third_party_cookies {
-        // 0: accept all cookies, unpartitioned (the default, 5, is Total Cookie Protection).
-        prefs["network.cookie.cookieBehavior"] = json!(0);
-    }
-    prefs
-}
-
 pub struct Firefox {
     client: Client,
     /// The window the session started with (the first tab a test opens).
@@ -102,29 +69,12 @@ pub struct Firefox {
     opened_first: std::sync::atomic::AtomicBool,
     // Dropped after the client: the processes stop, then the profile goes.
     _processes: Processes,
-    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 impl Firefox {
-    pub async fn launch(app: &TestApp, user: Option<&str>, third_party_cookies: bool) -> Self {
-        let turn = crate::chromium::ONE_AT_A_TIME.acquire().await.expect("semaphore");
+    pub async fn launch(settings: Profile<'_>) -> Self {
         let profile = tempfile::Builder::new().prefix("ff").tempdir_in("/tmp").unwrap();
-        let db = format!("sql:{}", profile.path().display());
-        run(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]));
-        let ca = app.certs.join("ca.crt");
-        run(Command::new("certutil").args(["-A", "-d", &db, "-t", "C,,", "-n", "lab-ca", "-i"]).arg(&ca));
-        if let Some(user) = user {
-            let p12 = app.certs.join(format!("{user}.p12"));
-            run(Command::new("pk12util").args(["-d", &db, "-i"]).arg(&p12).args(["-W", P12_PASSWORD]));
-        }
-        let prefs = prefs(third_party_cookies);
-        let user_js: String = prefs
-            .as_object()
-            .unwrap()
-            .iter()
-            .map(|(name, value)| format!("user_pref({name:?}, {value});\n"))
-            .collect();
-        std::fs::write(profile.path().join("user.js"), user_js).unwrap();
+        profile::copy_into(Engine::Firefox, settings, profile.path());
 
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(geckodriver().expect("checked by available()"))
@@ -160,13 +110,7 @@ impl Firefox {
         };
         client.set_window_size(crate::chromium::WIDTH, crate::chromium::HEIGHT).await.expect("window size");
         let first = client.window().await.ok();
-        Self {
-            client,
-            first,
-            opened_first: std::sync::atomic::AtomicBool::new(false),
-            _processes: processes,
-            _turn: turn,
-        }
+        Self { client, first, opened_first: std::sync::atomic::AtomicBool::new(false), _processes: processes }
     }
 
     /// Opens `url` in a new tab (the first time, in the window the session started with).
@@ -228,17 +172,31 @@ impl Firefox {
     }
 
     async fn pointer(&self, tab: &WindowHandle, steps: Vec<PointerAction>) {
+        self.try_pointer(tab, steps).await.expect("pointer actions");
+    }
+
+    /// Pointer actions in a tab, or why they did not complete (the tab closed under them, say).
+    async fn try_pointer(&self, tab: &WindowHandle, steps: Vec<PointerAction>) -> Result<(), String> {
         assert!(self.focus(tab).await, "the tab is open");
         let _ = self.client.enter_parent_frame().await;
         let mut mouse = MouseActions::new("mouse".into());
         for step in steps {
             mouse = mouse.then(step);
         }
-        timeout(Duration::from_secs(10), self.client.perform_actions(mouse))
-            .await
-            .expect("pointer actions in time")
-            .expect("pointer actions");
+        let done = timeout(Duration::from_secs(10), self.client.perform_actions(mouse)).await;
         let _ = self.client.release_actions().await;
+        done.map_err(|_| "pointer actions timed out".to_owned())?.map_err(|e| e.to_string())
+    }
+
+    /// A press and release in a window that may close itself on the press (DoubleClickjacking's
+    /// popup does): whether the window survives it is not this call's business.
+    pub async fn press_in_closing_window(&self, tab: &WindowHandle, x: f64, y: f64) {
+        let steps = vec![
+            PointerAction::MoveTo { duration: None, x, y },
+            PointerAction::Down { button: MOUSE_BUTTON_LEFT },
+            PointerAction::Up { button: MOUSE_BUTTON_LEFT },
+        ];
+        let _ = self.try_pointer(tab, steps).await;
     }
 
     pub async fn move_to(&self, tab: &WindowHandle, x: f64, y: f64) {
@@ -272,12 +230,16 @@ impl Firefox {
         tabs
     }
 
-    pub async fn screenshot(&self, tab: &WindowHandle) -> Vec<u8> {
-        assert!(self.focus(tab).await, "the tab is open");
-        timeout(Duration::from_secs(10), self.client.screenshot())
-            .await
-            .expect("screenshot in time")
-            .expect("screenshot")
+    /// A PNG of the tab, or why none (Firefox cannot capture a page in the middle of a navigation).
+    pub async fn screenshot(&self, tab: &WindowHandle) -> Result<Vec<u8>, String> {
+        if !self.focus(tab).await {
+            return Err("the tab is gone".to_owned());
+        }
+        match timeout(Duration::from_secs(10), self.client.screenshot()).await {
+            Ok(Ok(png)) => Ok(png),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err("no screenshot within 10 s".to_owned()),
+        }
     }
 
     /// Ends the WebDriver session (geckodriver quits Firefox); the processes are stopped on drop.

@@ -26,6 +26,8 @@ pub struct FrameView {
     pub visible: bool,
     /// How many of its elements are under the pointer (`:hover`): the pointer reached inside.
     pub hovered: u64,
+    /// A click at the pointer would press a confirm button: one is under it, enabled and shown.
+    pub confirmable: bool,
 }
 
 /// Evaluated inside a frame: what it shows.
@@ -33,11 +35,14 @@ pub struct FrameView {
 /// when it shows an error page instead (`about:neterror?e=xfoBlocked`).
 pub const VIEW: &str = "JSON.stringify([document.documentURI, document.body ? document.body.innerText : '', \
      document.readyState, !!document.body && document.body.getClientRects().length > 0 && \
-     getComputedStyle(document.body).visibility !== 'hidden', document.querySelectorAll(':hover').length])";
+     getComputedStyle(document.body).visibility !== 'hidden', document.querySelectorAll(':hover').length, \
+     [...document.querySelectorAll('#confirm-transfer, #confirm-final')].some(b => b.matches(':hover') && \
+     !b.disabled && b.getClientRects().length > 0 && getComputedStyle(b).visibility !== 'hidden')])";
 
 pub fn parse_view(json: &str) -> FrameView {
-    let (href, text, ready, visible, hovered) = serde_json::from_str(json).expect("frame view JSON");
-    FrameView { href, text, ready, visible, hovered }
+    let (href, text, ready, visible, hovered, confirmable) =
+        serde_json::from_str(json).expect("frame view JSON");
+    FrameView { href, text, ready, visible, hovered, confirmable }
 }
 
 impl FrameView {

@@ -12,5 +12,6 @@ mod chromium;
 mod engine;
 mod firefox;
 mod frames;
+mod profile;
 mod proxy;
 mod scenarios;

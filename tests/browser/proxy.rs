@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use clickjack_lab::lab::Victim;
 
-use crate::attack::{expected, money_moved, overlay_as_alice};
-use crate::chromium::Profile;
-use crate::common::spawn_app_behind_nginx;
+use crate::attack::{TIMING, expected, money_moved, overlay_as_alice};
+use crate::common::spawn_app_behind_nginx_timed;
 use crate::engine::Session;
 use crate::in_both_engines;
+use crate::profile::Profile;
 
 in_both_engines! {
     async fn behind_nginx_with_protections_off_the_framed_click_moves_the_money(engine: Engine) {
-        let app = spawn_app_behind_nginx(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = spawn_app_behind_nginx_timed(&[("LAB_PROTECTIONS", "off")], TIMING).await;
         let url = format!("{}/basic.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "proxy-basic-everything-off").await;
         let predicted = expected(&app, "basic", Victim::Certificate, browser);
@@ -33,7 +33,7 @@ in_both_engines! {
     }
 
     async fn behind_nginx_with_the_defaults_the_frame_is_refused_and_nothing_moves(engine: Engine) {
-        let app = spawn_app_behind_nginx(&[]).await;
+        let app = spawn_app_behind_nginx_timed(&[], TIMING).await;
         let url = format!("{}/basic.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "proxy-basic-defaults").await;
         let predicted = expected(&app, "basic", Victim::Certificate, browser);
@@ -45,7 +45,7 @@ in_both_engines! {
         let browser = Session::launch(&app, engine, Profile::with_certificate("alice")).await;
         let tab = browser.open(app.sites.bank.as_str()).await;
         let mut text = String::new();
-        crate::engine::wait_for("the dashboard through nginx", Duration::from_secs(10), async || {
+        crate::common::until("the dashboard through nginx", Duration::from_secs(10), async || {
             text = browser
                 .try_eval(&tab, "document.body ? document.body.innerText : ''")
                 .await

@@ -43,25 +43,38 @@ pub struct TestApp {
     dir: TempDir,
 }
 
-/// What a browser test ran: the scenario, its screenshot's file name, the browser.
+/// What a browser test ran: the scenario, its screenshot's file name, the browser, and how many
+/// confirmations the victim's clicks could send (clicks on an enabled, shown confirm button).
 #[derive(Debug, Clone)]
 pub struct Attack {
     pub scenario: String,
     pub screenshot: String,
     pub third_party_cookies: bool,
     pub engine: &'static str,
+    pub confirmations: usize,
 }
 
 /// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files). A
 /// variable the lab does not know fails the test, as it stops the lab.
 pub async fn spawn_app(vars: &[(&str, &str)]) -> TestApp {
-    spawn_in(tempfile::tempdir().expect("temp dir"), vars).await
+    spawn_app_timed(vars, &[]).await
+}
+
+/// The same, with timing rules (`LAB_GESTURE_DELAY_MS`, `LAB_POPUP_WINDOW_MS`) that are not part
+/// of the configuration the test is about (`TestApp::vars` leaves them out).
+pub async fn spawn_app_timed(vars: &[(&str, &str)], timing: &[(&str, &str)]) -> TestApp {
+    spawn_in(tempfile::tempdir().expect("temp dir"), vars, timing).await
 }
 
 /// Starts the lab with `LAB_MTLS=proxy` behind a real nginx (Debian's) that terminates mutual
 /// TLS with the lab's certificates, from the configuration `clickjack-lab nginx-config` writes.
 /// The browser's bank (`sites.bank`) is nginx; the bank itself listens on `upstream`.
 pub async fn spawn_app_behind_nginx(vars: &[(&str, &str)]) -> TestApp {
+    spawn_app_behind_nginx_timed(vars, &[]).await
+}
+
+/// The same, with timing rules (see [`spawn_app_timed`]).
+pub async fn spawn_app_behind_nginx_timed(vars: &[(&str, &str)], timing: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     // nginx's configuration names both ports, so both are chosen before the lab starts.
     let (port, upstream) = (free_port().to_string(), free_port().to_string());
@@ -71,7 +84,7 @@ pub async fn spawn_app_behind_nginx(vars: &[(&str, &str)]) -> TestApp {
         ("LAB_UPSTREAM_PORT", upstream.as_str()),
     ];
     all.extend_from_slice(vars);
-    let mut app = spawn_in(dir, &all).await;
+    let mut app = spawn_in(dir, &all, timing).await;
     app.proxy = Some(Nginx::start(&app).await);
     app
 }
@@ -81,7 +94,7 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port()
 }
 
-async fn spawn_in(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
+async fn spawn_in(dir: TempDir, vars: &[(&str, &str)], timing: &[(&str, &str)]) -> TestApp {
     let certs = dir.path().join("certs");
     let database = dir.path().join("lab.sqlite");
     pki::copy_into(&certs);
@@ -93,6 +106,7 @@ async fn spawn_in(dir: TempDir, vars: &[(&str, &str)]) -> TestApp {
         ("LAB_CERTS_DIR", certs_text.as_str()),
         ("LAB_DATABASE", database_text.as_str()),
     ];
+    all.extend_from_slice(timing);
     all.extend_from_slice(vars);
     let settings = Settings::from_pairs(&all).unwrap_or_else(|e| panic!("the test's settings: {e}"));
     let app = Application::build(settings.clone()).await.expect("the lab starts");

@@ -9,12 +9,13 @@ use std::sync::OnceLock;
 use clickjack_lab::db::SEED_USERS;
 use clickjack_lab::pki::Pki;
 
-/// The run's PKI, made on first use under the build's scratch folder.
+/// The run's PKI, made on first use under the build's scratch folder (`test-pki/<pid>/certs`; the
+/// browser tests keep the run's NSS databases beside it).
 pub fn shared() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("test-pki");
-        let dir = root.join(std::process::id().to_string());
+        let dir = root.join(std::process::id().to_string()).join("certs");
         // The PKIs of earlier runs whose processes are gone are of no use now.
         for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
             let pid = entry.file_name().to_string_lossy().into_owned();
@@ -32,6 +33,8 @@ pub fn shared() -> &'static Path {
 pub fn copy_into(to: &Path) {
     std::fs::create_dir_all(to).expect("certs folder");
     for entry in std::fs::read_dir(shared()).expect("the run's PKI").flatten() {
-        std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a PKI file");
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy a PKI file");
+        }
     }
 }

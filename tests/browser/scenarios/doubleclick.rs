@@ -4,11 +4,13 @@ use std::time::Duration;
 
 use clickjack_lab::lab::{Browser, Victim};
 
-use crate::attack::{assert_outcome, expected, note_attack, shot_path};
-use crate::chromium::Profile;
-use crate::common::{TestApp, spawn_app};
+use crate::attack::{
+    PATIENT_GUARD, assert_outcome, expected, lab, note_attack, note_confirmation, settled, shot_path,
+};
+use crate::common::{TestApp, eventually, spawn_app_timed, until};
 use crate::engine::{Engine, Session};
 use crate::in_both_engines;
+use crate::profile::Profile;
 
 /// Alice starts the "captcha", and double-clicks in the popup: the first click in the popup, the
 /// second (as fast as a double-click) at the same point of the window underneath, which the
@@ -23,23 +25,26 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
     note_attack(app, &browser, &url, shot);
     let page = browser.open(&url).await;
     let start = browser.centre_of(&page, "#start").await;
-    browser.read_then_point(&page, start).await;
+    browser.point_at(&page, start).await;
     browser.click_at(&page, start).await;
 
-    let mut popup = None;
-    crate::engine::wait_for("the captcha popup", Duration::from_secs(10), async || {
-        popup = browser.tabs().await.into_iter().find(|(_, url)| url.ends_with("/doubleclick-popup.html"));
-        popup.is_some()
-    })
-    .await;
-    let (popup, _) = popup.expect("waited for it");
-    crate::engine::wait_for("the popup's script", Duration::from_secs(10), async || {
+    let find =
+        async || browser.tabs().await.into_iter().find(|(_, url)| url.ends_with("/doubleclick-popup.html"));
+    let (popup, _) = eventually("the captcha popup", Duration::from_secs(10), find).await;
+    until("the popup's script", Duration::from_secs(10), async || {
         browser.try_eval(&popup, "document.readyState").await == Some("complete".into())
     })
     .await;
-    // A person reads the popup first (by then its window has its final size), then aims.
-    browser.read().await;
-    let spot = browser.centre_of(&popup, "#captcha").await;
+    // The popup places its button as its window takes its final size: aim once it stays put.
+    let mut last = None;
+    let spot = eventually("the captcha button to stay put", Duration::from_secs(10), async || {
+        let now = browser.centre_of(&popup, "#captcha").await;
+        let still = last.is_some_and(|p: crate::engine::Point| p.x == now.x && p.y == now.y);
+        last = Some(now);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        still.then_some(now)
+    })
+    .await;
     browser.point_at(&popup, spot).await;
     browser.double_click_through(&popup, &page, spot, app.sites.bank.as_str()).await;
 
@@ -54,8 +59,11 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
             hovered.as_ref().and_then(|v| v.as_u64()).is_some_and(|n| n > 0),
             "the second click never reached the bank's page: {hovered:?}"
         );
+    } else {
+        // The button was enabled (or the page already moved on): the click sent the confirmation.
+        note_confirmation(app);
     }
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    settled(app).await;
     browser.screenshot(&page, &shot_path(shot, engine)).await;
     let lab_browser = browser.lab_browser();
     browser.close().await;
@@ -64,7 +72,7 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
 
 in_both_engines! {
     async fn doubleclick_everything_off_the_second_click_confirms(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
         let (_, browser) = double_click(&app, engine, "doubleclick-everything-off").await;
         assert_outcome(&app, &expected(&app, "doubleclick", Victim::Certificate, browser)).await;
         let detected = "SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'popup' AND scenario = 'doubleclick'";
@@ -73,7 +81,7 @@ in_both_engines! {
 
     async fn doubleclick_frame_headers_and_fetch_metadata_do_not_help(engine: Engine) {
         let vars = [("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny"), ("LAB_FETCH_METADATA", "on")];
-        let app = spawn_app(&vars).await;
+        let app = lab(&vars).await;
         let (_, browser) = double_click(&app, engine, "doubleclick-frame-headers-on").await;
         let predicted = expected(&app, "doubleclick", Victim::Certificate, browser);
         assert!(predicted.succeeds());
@@ -81,27 +89,27 @@ in_both_engines! {
     }
 
     async fn doubleclick_the_gesture_guard_alone_stops_it(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_GESTURE_GUARD", "on")]).await;
+        let app = spawn_app_timed(&[("LAB_PROTECTIONS", "off"), ("LAB_GESTURE_GUARD", "on")], PATIENT_GUARD).await;
         let (disabled, browser) = double_click(&app, engine, "doubleclick-gesture-guard-alone").await;
         assert_eq!(disabled, Some(true), "the second click met a disabled button");
         assert_outcome(&app, &expected(&app, "doubleclick", Victim::Certificate, browser)).await;
     }
 
     async fn doubleclick_defaults_stop_it(engine: Engine) {
-        let app = spawn_app(&[]).await;
+        let app = spawn_app_timed(&[], PATIENT_GUARD).await;
         let (_, browser) = double_click(&app, engine, "doubleclick-defaults").await;
         assert_outcome(&app, &expected(&app, "doubleclick", Victim::Certificate, browser)).await;
     }
 
     async fn the_gesture_guard_lets_a_person_who_reads_and_moves_confirm(engine: Engine) {
-        let app = spawn_app(&[]).await;
+        let app = lab(&[]).await;
         let browser = Session::launch(&app, engine, Profile::with_certificate("alice")).await;
         let tab = browser.open(&app.url("/transfer/confirm?to=bob&amount=5.00&memo=lunch")).await;
         let button = browser.centre_of(&tab, "#confirm-transfer").await;
         assert_eq!(browser.eval(&tab, "document.getElementById('confirm-transfer').disabled").await, true);
         browser.read_then_point(&tab, button).await;
         browser.click_at(&tab, button).await;
-        crate::engine::wait_for("bob to be paid", Duration::from_secs(10), async || {
+        until("bob to be paid", Duration::from_secs(10), async || {
             app.balances().await["bob"] == 100_500
         })
         .await;

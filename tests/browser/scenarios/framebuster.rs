@@ -2,13 +2,12 @@
 
 use clickjack_lab::lab::{Delivery, Framer, Victim};
 
-use crate::attack::{assert_outcome, expected, expected_for, overlay_as_alice};
-use crate::common::spawn_app;
+use crate::attack::{assert_outcome, expected, expected_for, lab, overlay_as_alice};
 use crate::in_both_engines;
 
 in_both_engines! {
     async fn framebuster_classic_is_defeated_by_a_sandboxed_frame(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "classic")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "classic")]).await;
         let url = format!("{}/framebuster.html", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-classic-sandboxed").await;
@@ -19,7 +18,7 @@ in_both_engines! {
     }
 
     async fn framebuster_classic_without_the_sandbox_blanks_the_page_and_cannot_navigate_top(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "classic")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "classic")]).await;
         let url = format!("{}/framebuster.html?sandbox=off", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-classic-unsandboxed").await;
@@ -30,7 +29,7 @@ in_both_engines! {
     }
 
     async fn framebuster_hidden_survives_the_sandbox(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "hidden")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAMEBUSTER", "hidden")]).await;
         let url = format!("{}/framebuster.html", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-hidden-sandboxed").await;
@@ -41,19 +40,19 @@ in_both_engines! {
     }
 
     async fn framebuster_page_everything_off_and_defaults(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
         let url = format!("{}/framebuster.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-everything-off").await;
         assert_outcome(&app, &expected(&app, "framebuster", Victim::Certificate, browser)).await;
 
-        let app = spawn_app(&[]).await;
+        let app = lab(&[]).await;
         let url = format!("{}/framebuster.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-defaults").await;
         assert_outcome(&app, &expected(&app, "framebuster", Victim::Certificate, browser)).await;
     }
 
     async fn the_gesture_guard_cannot_run_in_the_sandbox_so_the_button_stays_disabled(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_GESTURE_GUARD", "on")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_GESTURE_GUARD", "on")]).await;
         let url = format!("{}/framebuster.html", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "framebuster-gesture-guard-alone").await;

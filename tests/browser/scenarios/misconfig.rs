@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use clickjack_lab::lab::Victim;
 
-use crate::attack::{assert_outcome, expected, overlay_as_alice};
-use crate::common::{TestApp, spawn_app};
+use crate::attack::{assert_outcome, expected, lab, overlay_as_alice};
+use crate::common::TestApp;
 use crate::engine::Engine;
 use crate::in_both_engines;
 
@@ -14,7 +14,7 @@ use crate::in_both_engines;
 async fn misconfigured(engine: Engine, vars: &[(&str, &str)], shot: &str) -> TestApp {
     let mut all = vec![("LAB_FETCH_METADATA", "off")];
     all.extend_from_slice(vars);
-    let app = spawn_app(&all).await;
+    let app = lab(&all).await;
     let url = format!("{}/misconfig.html", app.sites.cross_site);
     let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], shot).await;
     assert!(frame.text.contains("Confirm transfer"), "the bank rendered in the frame: {frame:?}");
@@ -43,7 +43,7 @@ in_both_engines! {
         let framing = "SELECT COUNT(*) FROM audit_events WHERE path = '/csp-report' AND reason LIKE '%frame-ancestors%'";
         match engine {
             Engine::Chromium => {
-                crate::engine::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
+                crate::common::until("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
                     .await;
                 let sender: Vec<(Option<String>,)> =
                     app.fetch_all("SELECT cert_cn FROM audit_events WHERE path = '/csp-report'").await;
@@ -59,7 +59,7 @@ in_both_engines! {
                     "misconfig-report-only-mtls-optional",
                 )
                 .await;
-                crate::engine::wait_for("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
+                crate::common::until("the CSP report", Duration::from_secs(10), async || app.count(framing).await >= 1)
                     .await;
                 let sender: Vec<(Option<String>,)> =
                     app.fetch_all("SELECT cert_cn FROM audit_events WHERE path = '/csp-report'").await;
@@ -72,7 +72,7 @@ in_both_engines! {
         // The allowlist names the attacker's origin, so its port is chosen here, not by the lab.
         let port = crate::common::free_port().to_string();
         let attacker = format!("http://127.0.0.1:{port}");
-        let app = spawn_app(&[
+        let app = lab(&[
             ("LAB_FETCH_METADATA", "off"),
             ("LAB_FRAME", "allowlist"),
             ("LAB_ATTACKER_PORT", port.as_str()),
@@ -86,19 +86,19 @@ in_both_engines! {
     }
 
     async fn misconfig_page_everything_off_defaults_and_real_frame_headers(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
         let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-everything-off").await;
         assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, browser)).await;
 
-        let app = spawn_app(&[]).await;
+        let app = lab(&[]).await;
         let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-defaults").await;
         assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "misconfig", Victim::Certificate, browser)).await;
 
         // The real thing, alone: frame headers sent as headers.
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
         let url = format!("{}/misconfig.html", app.sites.cross_site);
         let (frame, browser) =
             overlay_as_alice(&app, engine, &url, &["#decoy"], "misconfig-frame-deny-alone").await;

@@ -2,15 +2,14 @@
 
 use clickjack_lab::lab::Victim;
 
-use crate::attack::{assert_outcome, expected, overlay_as_alice};
-use crate::common::spawn_app;
+use crate::attack::{assert_outcome, expected, lab, overlay_as_alice};
 use crate::in_both_engines;
 
 const TWO_DECOYS: &[&str] = &["#decoy", "#decoy-next"];
 
 in_both_engines! {
     async fn multistep_everything_off_two_decoys_get_through_both_steps(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
         let url = format!("{}/multistep.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, TWO_DECOYS, "multistep-everything-off").await;
         assert_outcome(&app, &expected(&app, "multistep", Victim::Certificate, browser)).await;
@@ -19,7 +18,7 @@ in_both_engines! {
     }
 
     async fn multistep_frame_headers_alone_stop_it(engine: Engine) {
-        let app = spawn_app(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
+        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
         let url = format!("{}/multistep.html", app.sites.cross_site);
         let (frame, browser) = overlay_as_alice(&app, engine, &url, TWO_DECOYS, "multistep-frame-deny-alone").await;
         assert!(frame.is_framing_refusal(), "{frame:?}");
@@ -27,7 +26,7 @@ in_both_engines! {
     }
 
     async fn multistep_defaults_stop_it(engine: Engine) {
-        let app = spawn_app(&[]).await;
+        let app = lab(&[]).await;
         let url = format!("{}/multistep.html", app.sites.cross_site);
         let (_, browser) = overlay_as_alice(&app, engine, &url, TWO_DECOYS, "multistep-defaults").await;
         assert_outcome(&app, &expected(&app, "multistep", Victim::Certificate, browser)).await;

@@ -2,12 +2,12 @@
 
 use clickjack_lab::lab::{Browser, Victim};
 
-use crate::attack::{assert_outcome, expected, overlay_as};
-use crate::chromium::Profile;
-use crate::common::{TestApp, spawn_app};
+use crate::attack::{assert_outcome, expected, lab, overlay_as};
+use crate::common::TestApp;
 use crate::engine::Engine;
 use crate::frames::FrameView;
 use crate::in_both_engines;
+use crate::profile::Profile;
 
 /// Alice, signed in by password (no certificate in the browser), on the same-site attack page.
 async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Browser) {
@@ -19,7 +19,7 @@ async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Bro
 in_both_engines! {
     async fn samesite_strict_is_no_defence_against_a_sibling_origin(engine: Engine) {
         let app =
-            spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "strict")]).await;
+            lab(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_SAMESITE", "strict")]).await;
         let (frame, browser) = same_site(&app, engine, "samesite-strict").await;
         assert!(frame.text.contains("Signed in as alice by password"), "the Strict cookie reached the frame: {frame:?}");
         let predicted = expected(&app, "samesite", Victim::CookieSession, browser);
@@ -29,18 +29,18 @@ in_both_engines! {
 
     async fn samesite_frame_headers_alone_stop_it(engine: Engine) {
         let vars = [("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")];
-        let app = spawn_app(&vars).await;
+        let app = lab(&vars).await;
         let (frame, browser) = same_site(&app, engine, "samesite-frame-deny-alone").await;
         assert!(frame.is_framing_refusal(), "{frame:?}");
         assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
     }
 
     async fn samesite_page_everything_off_and_defaults(engine: Engine) {
-        let app = spawn_app(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
+        let app = lab(&[("LAB_MTLS", "optional"), ("LAB_PROTECTIONS", "off")]).await;
         let (_, browser) = same_site(&app, engine, "samesite-everything-off").await;
         assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
 
-        let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+        let app = lab(&[("LAB_MTLS", "optional")]).await;
         let (_, browser) = same_site(&app, engine, "samesite-defaults").await;
         assert_outcome(&app, &expected(&app, "samesite", Victim::CookieSession, browser)).await;
     }
