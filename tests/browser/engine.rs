@@ -25,7 +25,7 @@ use crate::profile::Profile;
 /// How many browsers run at once, of either engine. Two cores: three browsers keep both busy (a
 /// browser test mostly waits on the browser), and every wait in the tests is for an event, not a
 /// fixed time, so the slower machine only takes longer.
-pub const AT_ONCE: usize = 4;
+pub const AT_ONCE: usize = 3;
 static POOL: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
 /// Writes each test body once, and a `#[tokio::test]` per engine for it: `chromium::name` and
