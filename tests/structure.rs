@@ -2,6 +2,9 @@
 //! two files that import each other), and a domain that knows no HTTP. Run it alone with
 //! `cargo test --test structure`; a failure names the file and what to do.
 
+#[path = "common/source.rs"]
+mod source;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -16,23 +19,8 @@ fn src() -> PathBuf {
 
 /// Every `.rs` file under `src/`, as a path relative to the crate (`src/a/b.rs`).
 fn files() -> Vec<String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    let mut paths = Vec::new();
-    walk(&src(), &mut paths);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut names: Vec<String> =
-        paths.iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect();
-    names.sort();
-    names
+    source::rust_files(&src()).iter().map(|p| p.strip_prefix(root).unwrap().display().to_string()).collect()
 }
 
 fn read(file: &str) -> String {

@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Next;
-use actix_web::{Error, web};
+use actix_web::web;
 
 use super::LabSettings;
 use super::renders::{Render, RenderLog};
@@ -17,6 +17,7 @@ use super::verdicts;
 use crate::audit::Outcome;
 use crate::error::AppError;
 use crate::state;
+use crate::web::gate;
 use crate::web::trail;
 
 /// What the lab keeps while it runs.
@@ -34,11 +35,11 @@ impl LabState {
 pub async fn observe(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     let (Some(lab), Ok(state)) = (req.app_data::<web::Data<LabState>>().cloned(), state::of(req.request()))
     else {
         let error = AppError::internal("the lab", "its state is missing");
-        return Ok(req.error_response(error).map_into_right_body());
+        return gate::refuse(req, error);
     };
     let facts = trail::facts(req.request());
     let tag = url::form_urlencoded::parse(req.query_string().as_bytes())

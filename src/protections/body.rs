@@ -2,12 +2,13 @@
 //! token may be a form field, the handler gets the body back, and a refused request still has its
 //! body read, so its connection stays usable (actix closes a connection whose body was left unread).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage, web};
+use actix_web::{HttpMessage, web};
 
 use crate::error::AppError;
+use crate::web::gate;
 
 /// The body of the request, as read by [`buffer`].
 #[derive(Debug, Clone)]
@@ -18,20 +19,20 @@ pub struct Body(pub web::Bytes);
 pub async fn buffer(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     if !super::judged(&req) {
-        return Ok(next.call(req).await?.map_into_left_body());
+        return gate::pass(req, next).await;
     }
     let bytes = match req.extract::<web::Bytes>().await {
         Ok(bytes) => bytes,
         Err(e) => {
             let error = AppError::BadRequest(format!("The request body could not be read: {e}"));
-            return Ok(req.error_response(error).map_into_right_body());
+            return gate::refuse(req, error);
         }
     };
     let (_, mut payload) = actix_http::h1::Payload::create(true);
     payload.unread_data(bytes.clone());
     req.set_payload(Payload::from(payload));
     req.extensions_mut().insert(Body(bytes));
-    Ok(next.call(req).await?.map_into_left_body())
+    gate::pass(req, next).await
 }

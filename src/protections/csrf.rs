@@ -12,11 +12,11 @@
 //!
 //! **Flag.** `LAB_CSRF_TOKEN=on|off` (default `on`).
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
 use sqlx::SqlitePool;
 
 use super::body::Body;
@@ -27,6 +27,7 @@ use crate::crypto;
 use crate::error::AppError;
 use crate::identity::{Subject, Visitor};
 use crate::state;
+use crate::web::gate;
 
 /// Form field and header that carry the token.
 pub const FIELD: &str = "csrf_token";
@@ -36,9 +37,9 @@ pub const HEADER: &str = "x-csrf-token";
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     if !super::judged(&req) {
-        return Ok(next.call(req).await?.map_into_left_body());
+        return gate::pass(req, next).await;
     }
     let verdict = async {
         let state = state::of(req.request())?;
@@ -55,9 +56,9 @@ pub async fn enforce(
     match verdict.await {
         Ok(check) => {
             super::note(&req, check);
-            Ok(next.call(req).await?.map_into_left_body())
+            gate::pass(req, next).await
         }
-        Err(error) => Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => gate::refuse(req, error),
     }
 }
 

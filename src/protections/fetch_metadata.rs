@@ -17,9 +17,8 @@
 //!
 //! **Flag.** `LAB_FETCH_METADATA=on|off` (default `on`).
 
-use actix_web::Error;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 
@@ -27,9 +26,7 @@ use crate::audit::{Check, DecidedBy};
 use crate::config::vars::FETCH_METADATA;
 use crate::error::AppError;
 use crate::state;
-
-pub const DEST: &str = "sec-fetch-dest";
-pub const SITE: &str = "sec-fetch-site";
+use crate::web::{gate, trail};
 
 /// `Sec-Fetch-Dest` values that mean "this will be shown inside a frame".
 pub fn is_frame(dest: &str) -> bool {
@@ -64,14 +61,14 @@ pub fn check_navigation(dest: Option<&str>, site: Option<&str>) -> Result<(), St
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     let state = match state::of(req.request()) {
         Ok(state) => state,
-        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => return gate::refuse(req, error),
     };
     let on = state.settings.protections.fetch_metadata;
-    let header = |name| req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let (dest, site) = (header(DEST), header(SITE));
+    let facts = trail::facts(req.request());
+    let (dest, site) = (facts.sec_fetch_dest, facts.sec_fetch_site);
     let refusal = if super::judged(&req) {
         if !on {
             super::note(&req, Check::off(DecidedBy::FetchMetadata, FETCH_METADATA.name));
@@ -92,8 +89,8 @@ pub async fn enforce(
         None
     };
     match refusal {
-        Some(reason) => Ok(req.error_response(AppError::FetchMetadataRefused(reason)).map_into_right_body()),
-        None => Ok(next.call(req).await?.map_into_left_body()),
+        Some(reason) => gate::refuse(req, AppError::FetchMetadataRefused(reason)),
+        None => gate::pass(req, next).await,
     }
 }
 

@@ -11,10 +11,8 @@
 //!
 //! **Flag.** `LAB_ORIGIN_CHECK=on|off` (default `on`), extra origins in `LAB_ALLOWED_ORIGINS`.
 
-use actix_web::Error;
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName};
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Next;
 
 use crate::audit::{Check, DecidedBy};
@@ -22,40 +20,31 @@ use crate::config::vars::ORIGIN_CHECK;
 use crate::error::AppError;
 use crate::origin::{AllowedOrigins, Origin};
 use crate::state;
+use crate::web::{gate, trail};
 
 /// Middleware: a state-changing request must come from an allowed origin.
 pub async fn enforce(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     if !super::judged(&req) {
-        return Ok(next.call(req).await?.map_into_left_body());
+        return gate::pass(req, next).await;
     }
     let state = match state::of(req.request()) {
         Ok(state) => state,
-        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => return gate::refuse(req, error),
     };
     if !state.settings.protections.origin_check {
         super::note(&req, Check::off(DecidedBy::OriginCheck, ORIGIN_CHECK.name));
-        return Ok(next.call(req).await?.map_into_left_body());
+        return gate::pass(req, next).await;
     }
-    let header = |name: HeaderName| {
-        req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-    };
-    match check(header(header::ORIGIN).as_deref(), header(header::REFERER).as_deref(), &state.allowed_origins)
-    {
+    let facts = trail::facts(req.request());
+    match check(facts.origin.as_deref(), facts.referer.as_deref(), &state.allowed_origins) {
         Ok(why) => {
             super::note(&req, Check::passed(DecidedBy::OriginCheck, why));
-            Ok(next.call(req).await?.map_into_left_body())
+            gate::pass(req, next).await
         }
-        Err(refusal) => {
-            let error = AppError::OriginRefused {
-                header: refusal.header,
-                value: refusal.value,
-                reason: refusal.reason,
-            };
-            Ok(req.error_response(error).map_into_right_body())
-        }
+        Err(refusal) => gate::refuse(req, refusal.into()),
     }
 }
 
@@ -65,6 +54,12 @@ pub struct OriginRefusal {
     pub header: &'static str,
     pub value: Option<String>,
     pub reason: String,
+}
+
+impl From<OriginRefusal> for AppError {
+    fn from(refusal: OriginRefusal) -> Self {
+        Self::OriginRefused { header: refusal.header, value: refusal.value, reason: refusal.reason }
+    }
 }
 
 /// Checks the `Origin` (or, failing that, `Referer`) header values of a state-changing request.

@@ -15,10 +15,10 @@ pub mod header;
 pub mod nginx;
 pub mod settings;
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
 
 use crate::audit::{Check, DecidedBy};
 use crate::identity::mode::MtlsMode;
@@ -26,20 +26,21 @@ use crate::pki::CertInfo;
 use crate::state::{self, AppState};
 use crate::tls::peer::{PeerCert, RefusedForward};
 use crate::tls::verifier::seen;
+use crate::web::gate;
 use crate::web::trail;
 
 /// Middleware: turns the proxy's certificate header into the request's [`PeerCert`].
 pub async fn forwarded_identity(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     let state = match state::of(req.request()) {
         Ok(state) => state,
-        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => return gate::refuse(req, error),
     };
     let name = state.settings.proxy.header.clone();
     if state.settings.identity.mtls != MtlsMode::Proxy || !req.headers().contains_key(&name) {
-        return Ok(next.call(req).await?.map_into_left_body());
+        return gate::pass(req, next).await;
     }
     let values: Vec<String> =
         req.headers().get_all(&name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).collect();
@@ -80,7 +81,7 @@ pub async fn forwarded_identity(
             }
         }
     }
-    Ok(next.call(req).await?.map_into_left_body())
+    gate::pass(req, next).await
 }
 
 /// The one forwarded certificate, checked as the handshake would check it.

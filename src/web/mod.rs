@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 pub mod errors;
+pub mod gate;
 pub mod layout;
 pub mod pages;
 pub mod record;

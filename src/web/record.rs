@@ -3,12 +3,13 @@
 //! the recorder before the answer leaves. A new protection or identity path gets its row by
 //! noting its decision on the trail, or by refusing with an [`AppError`].
 
-use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
+use actix_web::dev::ServiceRequest;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
 
+use super::gate;
 use super::trail;
 use crate::audit::{Answer, AuditEvent, DecidedBy, Outcome, Who};
 use crate::error::AppError;
@@ -18,10 +19,10 @@ use crate::state;
 pub async fn record(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, Error> {
+) -> gate::Served<impl MessageBody + 'static> {
     let state = match state::of(req.request()) {
         Ok(state) => state,
-        Err(error) => return Ok(req.error_response(error).map_into_right_body()),
+        Err(error) => return gate::refuse(req, error),
     };
     let facts = trail::facts(req.request());
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);

@@ -3,12 +3,9 @@
 
 use crate::common::{form_value, spawn_app};
 use crate::helpers::{
-    Form, FormBody, SEEDED, assert_refused, balances, confirm, cookie_value, location, session_set_cookie,
-    submit,
+    BY_CSRF_TOKEN, Form, FormBody, SEEDED, assert_refused, balances, confirm, cookie_value, location,
+    session_set_cookie, submit,
 };
-
-/// The title of the CSRF check's refusal page.
-const REFUSED: &str = "Refused by the CSRF token check";
 
 #[tokio::test]
 async fn a_missing_token_is_refused() {
@@ -18,15 +15,8 @@ async fn a_missing_token_is_refused() {
 
     let response = submit(&app, &client, "/transfer", &confirmation.form.clone().without("csrf_token")).await;
 
-    assert_refused(
-        &app,
-        "csrf",
-        response,
-        403,
-        REFUSED,
-        &["no csrf_token field or X-CSRF-Token header was sent"],
-    )
-    .await;
+    assert_refused(&app, response, BY_CSRF_TOKEN, &["no csrf_token field or X-CSRF-Token header was sent"])
+        .await;
 }
 
 #[tokio::test]
@@ -39,19 +29,12 @@ async fn an_empty_or_wrong_token_is_refused() {
     wrong.replace_range(..1, if token.starts_with('0') { "1" } else { "0" });
 
     let empty = submit(&app, &client, "/transfer", &confirmation.form.clone().with("csrf_token", "")).await;
-    assert_refused(&app, "csrf", empty, 403, REFUSED, &["no csrf_token field"]).await;
+    assert_refused(&app, empty, BY_CSRF_TOKEN, &["no csrf_token field"]).await;
     let response =
         submit(&app, &client, "/transfer", &confirmation.form.clone().with("csrf_token", &wrong)).await;
 
-    assert_refused(
-        &app,
-        "csrf",
-        response,
-        403,
-        REFUSED,
-        &["the token does not match the one issued to cert:"],
-    )
-    .await;
+    assert_refused(&app, response, BY_CSRF_TOKEN, &["the token does not match the one issued to cert:"])
+        .await;
 }
 
 #[tokio::test]
@@ -102,7 +85,7 @@ async fn bobs_token_does_not_work_for_alice() {
     let response =
         submit(&app, &alice, "/transfer", &alices.form.clone().with("csrf_token", &bobs_token)).await;
 
-    assert_refused(&app, "csrf", response, 403, REFUSED, &["the token does not match"]).await;
+    assert_refused(&app, response, BY_CSRF_TOKEN, &["the token does not match"]).await;
 }
 
 #[tokio::test]
@@ -126,15 +109,8 @@ async fn the_pre_login_token_dies_with_the_anonymous_session() {
             .await;
 
     // Assert
-    assert_refused(
-        &app,
-        "csrf",
-        response,
-        403,
-        REFUSED,
-        &["the token does not match the one issued to session:"],
-    )
-    .await;
+    assert_refused(&app, response, BY_CSRF_TOKEN, &["the token does not match the one issued to session:"])
+        .await;
 }
 
 #[tokio::test]

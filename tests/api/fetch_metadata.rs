@@ -4,12 +4,9 @@
 
 use crate::common::{TestApp, spawn_app};
 use crate::helpers::{
-    FormBody, alice_confirms, assert_executed, assert_refused, audit_log, confirm, get_confirm_with, read,
-    submit_with,
+    BY_FETCH_METADATA, FormBody, alice_confirms, assert_executed, assert_refused, audit_log, confirm,
+    get_confirm_with, read, submit_with,
 };
-
-/// The title of the refusal page.
-const REFUSED: &str = "Refused by Fetch Metadata";
 
 const FRAMES: [&str; 4] = ["iframe", "frame", "embed", "object"];
 const CONFIRM_QUERY: &[(&str, &str)] = &[("to", "bob"), ("amount", "10.00"), ("memo", "rent")];
@@ -75,7 +72,7 @@ async fn a_transfer_posted_from_a_frame_is_refused_and_audited_as_fetch_metadata
         let response = submit_with(&app, &client, "/transfer", &confirmation.form, &headers).await;
 
         let named = format!("Sec-Fetch-Dest is \"{dest}\"");
-        assert_refused(&app, dest, response, 403, REFUSED, &[&named]).await;
+        assert_refused(&app, response, BY_FETCH_METADATA, &[&named]).await;
     }
     let log = audit_log(&app).await;
     assert_eq!(log.len(), FRAMES.len(), "{log:#?}");
@@ -124,7 +121,7 @@ async fn a_framed_load_of_the_confirmation_page_by_another_origin_is_refused() {
         let response = get_confirm_with(&app, &client, CONFIRM_QUERY, &headers).await;
 
         let named = format!("(Sec-Fetch-Site: {site})");
-        assert_refused(&app, site, response, 403, REFUSED, &[&named]).await;
+        assert_refused(&app, response, BY_FETCH_METADATA, &[&named]).await;
     }
     let refused = get_confirm_with(
         &app,
@@ -233,8 +230,7 @@ async fn even_an_allowlisted_framer_is_refused_while_fetch_metadata_is_on() {
 
     let response = get_confirm_with(&app, &client, CONFIRM_QUERY, &headers).await;
 
-    assert_refused(&app, "allowlisted framer", response, 403, REFUSED, &["(Sec-Fetch-Site: cross-site)"])
-        .await;
+    assert_refused(&app, response, BY_FETCH_METADATA, &["(Sec-Fetch-Site: cross-site)"]).await;
 }
 
 #[tokio::test]

@@ -147,20 +147,15 @@ fn help_lists_every_lab_variable_the_code_reads() {
 
 /// Collects `"LAB_[A-Z_]+"` literals from the `.rs` files under `dir`, outside their unit tests.
 fn collect_lab_names(dir: &Path, names: &mut Vec<String>) {
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            collect_lab_names(&path, names);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            let whole = std::fs::read_to_string(&path).unwrap();
-            // Unit tests name unknown variables on purpose.
-            let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
-            for (start, _) in text.match_indices("\"LAB_") {
-                let name: String =
-                    text[start + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
-                if text[start + 1 + name.len()..].starts_with('"') {
-                    names.push(name);
-                }
+    for path in crate::common::source::rust_files(dir) {
+        let whole = std::fs::read_to_string(&path).unwrap();
+        // Unit tests name unknown variables on purpose.
+        let text = whole.split("#[cfg(test)]").next().unwrap_or_default();
+        for (start, _) in text.match_indices("\"LAB_") {
+            let name: String =
+                text[start + 1..].chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+            if text[start + 1 + name.len()..].starts_with('"') {
+                names.push(name);
             }
         }
     }

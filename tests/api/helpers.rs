@@ -340,25 +340,28 @@ pub async fn whoami(app: &TestApp, client: &Client) -> Me {
     me(client.get(app.url("/api/me"))).await
 }
 
-/// A refused request: its status, the error page's `title` (the protection that refused), every
-/// phrase in its message, and nothing moved.
-pub async fn assert_refused(
-    app: &TestApp,
-    what: &str,
-    response: Response,
-    status: u16,
-    title: &str,
-    phrases: &[&str],
-) {
-    let (got, page) = read(response).await;
-    assert_eq!(got, status, "{what}: {page}");
-    assert!(page.contains(title), "{what}: {title:?} not on {page}");
+/// How a refusal looks: its status, and the title of its page (the protection that refused).
+#[derive(Debug, Clone, Copy)]
+pub struct Refusal {
+    pub status: u16,
+    pub title: &'static str,
+}
+
+pub const BY_ORIGIN_CHECK: Refusal = Refusal { status: 403, title: "Refused by the origin check" };
+pub const BY_FETCH_METADATA: Refusal = Refusal { status: 403, title: "Refused by Fetch Metadata" };
+pub const BY_CSRF_TOKEN: Refusal = Refusal { status: 403, title: "Refused by the CSRF token check" };
+
+/// A refused request: its status and page (`by`), every phrase in its message, and nothing moved.
+pub async fn assert_refused(app: &TestApp, response: Response, by: Refusal, phrases: &[&str]) {
+    let (status, page) = read(response).await;
+    assert_eq!(status, by.status, "{by:?}, {phrases:?}: {page}");
+    assert!(page.contains(by.title), "{by:?}: not on {page}");
     let message = error_message(&page);
     for phrase in phrases {
-        assert!(message.contains(phrase), "{what}: {phrase:?} not in {message:?}");
+        assert!(message.contains(phrase), "{by:?}: {phrase:?} not in {message:?}");
     }
-    assert_eq!(balances(app).await, SEEDED, "{what}: a refused request moves nothing");
-    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0, "{what}");
+    assert_eq!(balances(app).await, SEEDED, "{by:?}, {phrases:?}: a refused request moves nothing");
+    assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0, "{by:?}, {phrases:?}");
 }
 
 /// An executed transfer of 10.00 from alice to bob: a 303 to its result.

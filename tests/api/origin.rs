@@ -5,12 +5,9 @@ use reqwest::{Client, Response};
 
 use crate::common::{TestApp, spawn_app};
 use crate::helpers::{
-    Confirmation, FormBody, SEEDED, alice_confirms, assert_executed, assert_refused, balances, error_message,
-    read,
+    BY_ORIGIN_CHECK, Confirmation, FormBody, SEEDED, alice_confirms, assert_executed, assert_refused,
+    balances, error_message, read,
 };
-
-/// The title of the refusal page.
-const REFUSED: &str = "Refused by the origin check";
 
 /// Posts the confirmation form with exactly these request headers.
 async fn post_with(app: &TestApp, client: &Client, c: &Confirmation, headers: &[(&str, &str)]) -> Response {
@@ -60,8 +57,7 @@ async fn foreign_origins_are_refused_with_a_page_naming_the_header_and_its_value
         let response = post_with(&app, &client, &confirmation, &headers).await;
 
         let named = format!("(Origin: \"{origin}\")");
-        assert_refused(&app, "origin check", response, 403, REFUSED, &[&named, "is not the bank's origin"])
-            .await;
+        assert_refused(&app, response, BY_ORIGIN_CHECK, &[&named, "is not the bank's origin"]).await;
     }
 }
 
@@ -72,8 +68,7 @@ async fn origin_null_is_refused() {
 
     let response = post_with(&app, &client, &confirmation, &[("Origin", "null")]).await;
 
-    assert_refused(&app, "origin check", response, 403, REFUSED, &["(Origin: \"null\")", "opaque origin"])
-        .await;
+    assert_refused(&app, response, BY_ORIGIN_CHECK, &["(Origin: \"null\")", "opaque origin"]).await;
 }
 
 #[tokio::test]
@@ -85,10 +80,8 @@ async fn neither_origin_nor_referer_is_refused() {
 
     assert_refused(
         &app,
-        "origin check",
         response,
-        403,
-        REFUSED,
+        BY_ORIGIN_CHECK,
         &["(Origin: not sent)", "neither Origin nor Referer was sent"],
     )
     .await;
@@ -114,7 +107,7 @@ async fn without_origin_a_referer_from_the_attacker_is_refused() {
     let response = post_with(&app, &client, &confirmation, &[("Referer", &referer)]).await;
 
     let named = format!("(Referer: \"{referer}\")");
-    assert_refused(&app, "origin check", response, 403, REFUSED, &[&named, "no Origin header"]).await;
+    assert_refused(&app, response, BY_ORIGIN_CHECK, &[&named, "no Origin header"]).await;
 }
 
 #[tokio::test]
@@ -123,7 +116,7 @@ async fn an_origin_listed_in_lab_allowed_origins_is_allowed() {
     let (client, confirmation) = alice_confirms(&app).await;
 
     let unlisted = post_with(&app, &client, &confirmation, &[("Origin", "https://other.test")]).await;
-    assert_refused(&app, "origin check", unlisted, 403, REFUSED, &["(Origin: \"https://other.test\")"]).await;
+    assert_refused(&app, unlisted, BY_ORIGIN_CHECK, &["(Origin: \"https://other.test\")"]).await;
     let listed = post_with(&app, &client, &confirmation, &[("Origin", "https://partner.test")]).await;
 
     assert_executed(&app, "origin check", listed).await;

@@ -37,37 +37,34 @@ async fn session_cookies(vars: &[(&str, &str)]) -> (String, String) {
     (anonymous, signed_in)
 }
 
+/// Both session cookies (the login form's and the signed-in one) carry `samesite` under `vars`.
+async fn assert_samesite(vars: &[(&str, &str)], samesite: &str) {
+    let (anonymous, signed_in) = session_cookies(vars).await;
+    assert_session_cookie(&anonymous, samesite);
+    assert_session_cookie(&signed_in, samesite);
+}
+
 #[tokio::test]
 async fn strict_is_the_default() {
-    let (anonymous, signed_in) = session_cookies(&[]).await;
-    assert_session_cookie(&anonymous, "Strict");
-    assert_session_cookie(&signed_in, "Strict");
+    assert_samesite(&[], "Strict").await;
 }
 
 #[tokio::test]
 async fn samesite_strict() {
-    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "strict")]).await;
-    assert_session_cookie(&anonymous, "Strict");
-    assert_session_cookie(&signed_in, "Strict");
+    assert_samesite(&[("LAB_SAMESITE", "strict")], "Strict").await;
 }
 
 #[tokio::test]
 async fn samesite_lax() {
-    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "lax")]).await;
-    assert_session_cookie(&anonymous, "Lax");
-    assert_session_cookie(&signed_in, "Lax");
+    assert_samesite(&[("LAB_SAMESITE", "lax")], "Lax").await;
 }
 
 #[tokio::test]
 async fn samesite_none() {
-    let (anonymous, signed_in) = session_cookies(&[("LAB_SAMESITE", "none")]).await;
-    assert_session_cookie(&anonymous, "None");
-    assert_session_cookie(&signed_in, "None");
+    assert_samesite(&[("LAB_SAMESITE", "none")], "None").await;
 }
 
 #[tokio::test]
 async fn the_protections_off_preset_gives_samesite_none() {
-    let (anonymous, signed_in) = session_cookies(&[("LAB_PROTECTIONS", "off")]).await;
-    assert_session_cookie(&anonymous, "None");
-    assert_session_cookie(&signed_in, "None");
+    assert_samesite(&[("LAB_PROTECTIONS", "off")], "None").await;
 }

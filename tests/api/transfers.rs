@@ -4,8 +4,12 @@
 
 use crate::common::spawn_app;
 use crate::helpers::{
-    SEEDED, assert_refused, balances, confirm, error_message, escape, get_confirm, location, read, submit,
+    Refusal, SEEDED, assert_refused, balances, confirm, error_message, escape, get_confirm, location, read,
+    submit,
 };
+
+/// The title of the page that refuses a transfer's input.
+const CHECK: &str = "Check the transfer";
 
 const SCRIPT_MEMO: &str = "<script>alert(1)</script>'; DROP TABLE transfers;--";
 
@@ -39,11 +43,9 @@ async fn bad_input_on_the_confirmation_page_gets_a_clear_4xx_page() {
     let app = spawn_app(&[]).await;
     let client = app.client_as("alice");
     for (to, amount, memo, status, phrase) in bad_inputs() {
-        let what = format!("GET confirm to={to:?} amount={amount:?} memo of {}", memo.chars().count());
-
         let response = get_confirm(&app, &client, to, &amount, &memo).await;
 
-        assert_refused(&app, &what, response, status, "", &[&phrase]).await;
+        assert_refused(&app, response, Refusal { status, title: CHECK }, &[&phrase]).await;
     }
 }
 
@@ -54,12 +56,11 @@ async fn bad_input_in_the_form_post_gets_a_clear_4xx_page() {
     // A genuine form (token, request id), its transfer fields then tampered with.
     let confirmation = confirm(&app, &client, "bob", "1.00", "").await;
     for (to, amount, memo, status, phrase) in bad_inputs() {
-        let what = format!("POST to={to:?} amount={amount:?} memo of {}", memo.chars().count());
         let form = confirmation.form.clone().with("to", to).with("amount", &amount).with("memo", &memo);
 
         let response = submit(&app, &client, "/transfer", &form).await;
 
-        assert_refused(&app, &what, response, status, "", &[&phrase]).await;
+        assert_refused(&app, response, Refusal { status, title: CHECK }, &[&phrase]).await;
     }
 }
 

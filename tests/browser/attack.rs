@@ -219,28 +219,27 @@ pub async fn click_decoy(
     confirms
 }
 
-/// Ticks the page's Reveal switch and saves a screenshot (for the docs, once what it reveals has
-/// been painted; otherwise at once, for whoever reads a failure).
-pub async fn reveal_and_shoot(browser: &Session, tab: &Tab, name: &str) {
+/// Ticks the page's Reveal switch, for the picture (for the docs, once what it reveals has been
+/// painted; otherwise at once, for whoever reads a failure).
+pub async fn reveal(browser: &Session, tab: &Tab) {
     browser
         .eval(tab, "document.getElementById('reveal') ? (document.getElementById('reveal').click(), 1) : 0")
         .await;
     if documenting() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    browser.screenshot(tab, &shot_path(name, browser.engine)).await;
 }
 
 /// The overlay attacks (basic, multistep, frame busters, misconfigurations, same-site, cookie
-/// session): opens `url`, waits for the frame, clicks each decoy in turn. Returns what the frame
-/// showed before the first click.
+/// session): opens `url`, waits for the frame, clicks each decoy in turn, waits for the bank's
+/// answers, reveals. Returns what the frame showed before the first click, and the tab.
 pub async fn overlay_attack(
     browser: &Session,
     app: &TestApp,
     url: &str,
     decoys: &[&str],
     shot: &str,
-) -> FrameView {
+) -> (FrameView, Tab) {
     note_attack(app, browser, url, shot);
     let tab = browser.open(url).await;
     let first = framed_page(browser, app, &tab).await;
@@ -261,8 +260,29 @@ pub async fn overlay_attack(
         let answered = async || browser.iframes(&tab).await.iter().all(|f| !f.confirmable);
         let _ = tokio::time::timeout(ANSWER, until("the frame's answer", ANSWER, answered)).await;
     }
-    reveal_and_shoot(browser, &tab, shot).await;
-    first
+    reveal(browser, &tab).await;
+    (first, tab)
+}
+
+/// What a run of an attack left: the lab (to look into), what the frame showed before the first
+/// click, and the outcome the lab predicted (and the run measured).
+pub struct Run {
+    pub app: TestApp,
+    pub frame: FrameView,
+    pub predicted: Outcome,
+}
+
+/// Alice, signed in by certificate, on `scenario`'s own attack page against a lab with `vars`: the
+/// decoys clicked, and the outcome measured against the lab's prediction for this engine.
+pub async fn run(engine: Engine, scenario: &str, vars: &[(&str, &str)], decoys: &[&str], shot: &str) -> Run {
+    let app = lab(vars).await;
+    let page = Scenario::find(scenario).expect("a known scenario");
+    let origin = if page.same_site() { &app.sites.same_site } else { &app.sites.cross_site };
+    let url = format!("{origin}{}", page.page);
+    let (frame, browser) = overlay_as_alice(&app, engine, &url, decoys, shot).await;
+    let predicted = expected(&app, scenario, Victim::Certificate, browser);
+    assert_outcome(&app, &predicted).await;
+    Run { app, frame, predicted }
 }
 
 /// Alice (certificate) in `engine` on an overlay attack page at `url`.
@@ -290,10 +310,9 @@ pub async fn overlay_as(
     if profile.user.is_none() {
         sign_in_by_password(&browser, app).await;
     }
-    let frame = overlay_attack(&browser, app, url, decoys, shot).await;
-    let lab_browser = browser.lab_browser();
-    browser.close().await;
-    (frame, lab_browser)
+    let (frame, tab) = overlay_attack(&browser, app, url, decoys, shot).await;
+    let engine = browser.engine;
+    (frame, browser.finish(&tab, &shot_path(shot, engine)).await)
 }
 
 /// Signs alice in by password in a bank tab (setup a person would do; not part of any attack).

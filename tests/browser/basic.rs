@@ -2,30 +2,18 @@
 //! Each test checks the measured outcome against the one the lab predicts for its engine
 //! (`lab::expect`), and runs in both engines.
 
-use clickjack_lab::lab::{Browser, Outcome, Victim};
-
-use crate::attack::{assert_outcome, expected, lab, overlay_as_alice};
-use crate::common::TestApp;
+use crate::attack::{Run, run};
 use crate::engine::Engine;
-use crate::frames::FrameView;
 use crate::in_both_engines;
 
-/// Alice, signed in by certificate, clicks the decoy on the basic attack page.
-async fn attack(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Outcome) {
-    let url = format!("{}/basic.html", app.sites.cross_site);
-    let (frame, browser) = overlay_as_alice(app, engine, &url, &["#decoy"], shot).await;
-    (frame, prediction(app, browser))
-}
-
-fn prediction(app: &TestApp, browser: Browser) -> Outcome {
-    expected(app, "basic", Victim::Certificate, browser)
+/// Alice, signed in by certificate, clicks the decoy on the basic attack page of a lab with `vars`.
+async fn basic(engine: Engine, vars: &[(&str, &str)], shot: &str) -> Run {
+    run(engine, "basic", vars, &["#decoy"], shot).await
 }
 
 in_both_engines! {
     async fn with_every_protection_off_the_decoy_click_moves_alices_money_to_mallory(engine: Engine) {
-        let app = lab(&[("LAB_PROTECTIONS", "off")]).await;
-
-        let (frame, predicted) = attack(&app, engine, "basic-everything-off").await;
+        let Run { app, frame, predicted } = basic(engine, &[("LAB_PROTECTIONS", "off")], "basic-everything-off").await;
 
         assert!(frame.href.starts_with(app.sites.bank.as_str()), "the frame rendered the bank: {frame:?}");
         assert!(
@@ -33,45 +21,35 @@ in_both_engines! {
             "the browser presented alice's certificate inside the cross-site frame: {frame:?}"
         );
         assert!(predicted.succeeds());
-        assert_outcome(&app, &predicted).await;
         assert_eq!(app.balances().await["alice"], 100_000 - 25_000, "alice lost exactly 250.00");
         assert_eq!(app.count("SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'framed'").await, 1);
     }
 
     async fn with_the_defaults_the_browser_refuses_the_frame_and_nothing_moves(engine: Engine) {
-        let app = lab(&[]).await;
-
-        let (frame, predicted) = attack(&app, engine, "basic-defaults").await;
+        let Run { app, frame, predicted } = basic(engine, &[], "basic-defaults").await;
 
         assert!(frame.is_framing_refusal(), "the engine's own refusal page for a refused frame: {frame:?}");
         assert!(!predicted.succeeds());
-        assert_outcome(&app, &predicted).await;
         assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, 0, "no request reached the bank");
     }
 
     async fn frame_headers_alone_stop_it(engine: Engine) {
-        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")]).await;
+        let alone = basic(engine, &[("LAB_PROTECTIONS", "off"), ("LAB_FRAME", "deny")], "basic-frame-deny-alone").await;
 
-        let (frame, predicted) = attack(&app, engine, "basic-frame-deny-alone").await;
-
-        assert!(frame.is_framing_refusal(), "{frame:?}");
-        assert_outcome(&app, &predicted).await;
+        assert!(alone.frame.is_framing_refusal(), "{:?}", alone.frame);
     }
 
     async fn fetch_metadata_alone_stops_it_the_framed_page_is_refused(engine: Engine) {
-        let app = lab(&[("LAB_PROTECTIONS", "off"), ("LAB_FETCH_METADATA", "on")]).await;
-
-        let (frame, predicted) = attack(&app, engine, "basic-fetch-metadata-alone").await;
+        let vars = [("LAB_PROTECTIONS", "off"), ("LAB_FETCH_METADATA", "on")];
+        let Run { app, frame, .. } = basic(engine, &vars, "basic-fetch-metadata-alone").await;
 
         assert!(frame.href.starts_with(app.sites.bank.as_str()), "{frame:?}");
         assert!(frame.text.contains("Refused by Fetch Metadata"), "the bank refused the framed page: {frame:?}");
-        assert_outcome(&app, &predicted).await;
     }
 
     async fn frame_headers_and_fetch_metadata_off_let_it_through_every_other_protection(engine: Engine) {
-        let app = lab(&[("LAB_FRAME", "off"), ("LAB_FETCH_METADATA", "off")]).await;
-
-        let (frame, predicted) = attack(&app, engine, "basic-frame-and-fetch-metadata-off").await;
+        let vars = [("LAB_FRAME", "off"), ("LAB_FETCH_METADATA", "off")];
+        let Run { app, frame, .. } = basic(engine, &vars, "basic-frame-and-fetch-metadata-off").await;
 
         assert!(frame.text.contains("Signed in as alice by certificate"), "{frame:?}");
         assert!(
@@ -79,7 +57,6 @@ in_both_engines! {
             "{frame:?}"
         );
         assert!(frame.text.contains("LAB_GESTURE_GUARD=on"), "the pointer moved over the frame: {frame:?}");
-        assert_outcome(&app, &predicted).await;
         // What the bank saw: a same-origin POST from alice's certificate, with a valid token. Only
         // Sec-Fetch-Dest gives the frame away.
         let event: (String, String, String, String, String) = app

@@ -28,27 +28,26 @@ use crate::profile::Profile;
 pub const AT_ONCE: usize = 3;
 static POOL: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
-/// Writes each test body once, and a `#[tokio::test]` per engine for it: `chromium::name` and
+/// Writes each test body once, and a `#[tokio::test]` per engine for it: `in_chromium::name` and
 /// `in_firefox::name`. A test skips (or, under `CI=true`, fails) when its engine is missing.
 #[macro_export]
 macro_rules! in_both_engines {
     ($($(#[$meta:meta])* async fn $name:ident($engine:ident: Engine) $body:block)*) => {
         $($(#[$meta])* async fn $name($engine: $crate::engine::Engine) $body)*
+        $crate::in_engine!(in_chromium, Chromium, $($name)*);
+        $crate::in_engine!(in_firefox, Firefox, $($name)*);
+    };
+}
 
-        mod in_chromium {
+/// The tests of one engine, for [`in_both_engines!`].
+#[macro_export]
+macro_rules! in_engine {
+    ($module:ident, $engine:ident, $($name:ident)*) => {
+        mod $module {
             $(#[tokio::test]
             async fn $name() {
-                if $crate::engine::available($crate::engine::Engine::Chromium) {
-                    super::$name($crate::engine::Engine::Chromium).await;
-                }
-            })*
-        }
-
-        mod in_firefox {
-            $(#[tokio::test]
-            async fn $name() {
-                if $crate::engine::available($crate::engine::Engine::Firefox) {
-                    super::$name($crate::engine::Engine::Firefox).await;
+                if $crate::engine::available($crate::engine::Engine::$engine) {
+                    super::$name($crate::engine::Engine::$engine).await;
                 }
             })*
         }
@@ -305,6 +304,15 @@ impl Session {
             }
             None => eprintln!("no screenshot for {}: {last_error}", path.display()),
         }
+    }
+
+    /// The end of an attack: a picture of `tab` as the victim left it, then the browser closed.
+    /// Returns the browser as the lab's predictions know it.
+    pub async fn finish(self, tab: &Tab, shot: &Path) -> clickjack_lab::lab::Browser {
+        self.screenshot(tab, shot).await;
+        let browser = self.lab_browser();
+        self.close().await;
+        browser
     }
 
     pub async fn close(self) {

@@ -5,6 +5,7 @@
 
 mod nginx;
 pub mod pki;
+pub mod source;
 mod wait;
 
 use std::collections::HashMap;

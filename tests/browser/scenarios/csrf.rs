@@ -26,10 +26,7 @@ async fn csrf(app: &TestApp, engine: Engine, shot: &str) -> (String, Browser) {
         landed.starts_with(app.sites.bank.as_str()) && landed.contains(" complete ")
     })
     .await;
-    browser.screenshot(&tab, &shot_path(shot, engine)).await;
-    let lab_browser = browser.lab_browser();
-    browser.close().await;
-    (landed, lab_browser)
+    (landed, browser.finish(&tab, &shot_path(shot, engine)).await)
 }
 
 in_both_engines! {

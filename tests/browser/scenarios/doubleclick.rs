@@ -64,10 +64,7 @@ async fn double_click(app: &TestApp, engine: Engine, shot: &str) -> (Option<bool
         note_confirmation(app);
     }
     settled(app).await;
-    browser.screenshot(&page, &shot_path(shot, engine)).await;
-    let lab_browser = browser.lab_browser();
-    browser.close().await;
-    (disabled, lab_browser)
+    (disabled, browser.finish(&page, &shot_path(shot, engine)).await)
 }
 
 in_both_engines! {
