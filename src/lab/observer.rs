@@ -41,18 +41,20 @@ pub async fn observe(
         let error = AppError::internal("the lab", "its state is missing");
         return gate::refuse(req, error);
     };
-    let facts = trail::facts(req.request());
-    let tag = url::form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(key, _)| key == "scenario")
-        .and_then(|(_, value)| Scenario::find(&value).map(|s| s.id));
     let res = next.call(req).await?;
+    // Only what the bank did tells the lab to look: other requests cost it nothing.
     let outcome = res.response().extensions().get::<Outcome>().cloned();
     match outcome {
         Some(Outcome::ConfirmationShown { request_id }) => {
+            let facts = trail::facts(res.request());
+            let tag = url::form_urlencoded::parse(res.request().query_string().as_bytes())
+                .find(|(key, _)| key == "scenario")
+                .and_then(|(_, value)| Scenario::find(&value).map(|s| s.id));
             let render = Render::new(tag, facts.sec_fetch_dest.as_deref(), facts.sec_fetch_site.as_deref());
             lab.renders.remember(request_id, render);
         }
         Some(Outcome::Transferred { id, request_id, .. }) => {
+            let facts = trail::facts(res.request());
             let window = Duration::from_millis(u64::from(lab.settings.popup_window_ms));
             let verdict = verdicts::judge(lab.renders.get(request_id).as_ref(), &facts, window, &state.sites);
             if let Err(e) = verdicts::record(&state.pool, id, &verdict).await {

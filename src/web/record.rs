@@ -24,7 +24,6 @@ pub async fn record(
         Ok(state) => state,
         Err(error) => return gate::refuse(req, error),
     };
-    let facts = trail::facts(req.request());
     let changes_state = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if changes_state {
         // Who sent it, known before anything judges it: an identity refusal comes first on the trail.
@@ -35,6 +34,7 @@ pub async fn record(
     if !changes_state && trail.first_refusal().is_none() {
         return Ok(res.map_into_left_body());
     }
+    let facts = trail::facts(res.request());
     let visitor = res.request().extensions().get::<Visitor>().cloned().unwrap_or_default();
     let who = Who { username: visitor.username(), cert: visitor.cert.as_ref().map(|c| c.seen()) };
     let error = res.response().error().map(|e| match e.as_error::<AppError>() {

@@ -21,3 +21,4 @@ mod proxy;
 mod samesite;
 mod tls;
 mod transfers;
+mod upgrade;
