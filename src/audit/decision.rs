@@ -27,6 +27,19 @@ pub enum DecidedBy {
 }
 
 impl DecidedBy {
+    /// Whether this part decides who the sender is (rather than whether to serve the request).
+    pub fn is_identity(self) -> bool {
+        matches!(
+            self,
+            Self::MtlsHandshake
+                | Self::TrustedProxies
+                | Self::ProxyCertificate
+                | Self::CertificateCheck
+                | Self::CertBinding
+                | Self::Identity
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MtlsHandshake => "mtls-handshake",

@@ -51,27 +51,32 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    /// A request's row. It is decided by the first refusal on the trail (an identity the bank
-    /// would not take: everything after it happened without that identity), else by the error
-    /// the answer carries, else by the bank.
+    /// A request's row, decided by what ended the request: the error its answer carries (a
+    /// protection's refusal, bad input, no identity), else the bank. An identity the bank refused
+    /// on the way (a certificate not bound, a header from an untrusted peer) decides when the
+    /// request ended for want of an identity (the cause, not the consequence); when the request
+    /// went on to another end, it is told in the reason and the checks.
     pub fn of_request(request: RequestFacts, who: Who, trail: Trail, answer: Answer) -> Self {
         let outcome = answer.outcome.as_ref().and_then(Outcome::describe);
         let status_text = || format!("answered {}", answer.status);
-        let (by, refused, mut reason) = match (trail.first_refusal(), &answer.error) {
-            (Some((by, why)), _) => (by, true, why.to_owned()),
-            (None, Some((by, message))) => (*by, true, message.clone()),
-            (None, None) if answer.status == 401 => {
+        let identity = trail.first_refusal();
+        let for_want_of_identity = answer.error.as_ref().is_some_and(|(by, _)| by.is_identity());
+        let (by, refused, mut reason) = match (identity, &answer.error) {
+            (Some((by, why)), _) if for_want_of_identity => (by, true, why.to_owned()),
+            (_, Some((by, message))) => (*by, true, message.clone()),
+            (_, None) if answer.status == 401 => {
                 (DecidedBy::Identity, true, outcome.unwrap_or_else(status_text))
             }
-            (None, None) if answer.status >= 400 => {
-                (DecidedBy::Bank, true, outcome.unwrap_or_else(status_text))
-            }
-            (None, None) => (
+            (_, None) if answer.status >= 400 => (DecidedBy::Bank, true, outcome.unwrap_or_else(status_text)),
+            (_, None) => (
                 DecidedBy::Bank,
                 false,
                 outcome.unwrap_or_else(|| "every protection passed; request served".into()),
             ),
         };
+        if let Some((identity_by, why)) = identity.filter(|(identity_by, _)| *identity_by != by) {
+            reason.push_str(&format!("; on the way, {} refused an identity: {why}", identity_by.as_str()));
+        }
         for remark in &trail.remarks {
             reason.push_str("; ");
             reason.push_str(remark);
@@ -155,7 +160,7 @@ mod tests {
     }
 
     #[test]
-    fn an_identity_refusal_decides_even_when_the_request_went_on() {
+    fn an_identity_refusal_decides_when_the_request_ended_for_want_of_it() {
         let mut trail = Trail::default();
         trail.note(Check::refused(DecidedBy::TrustedProxies, "header from 127.0.0.1 removed"));
         trail.claimed = Some(CertSeen { cn: Some("alice".into()), fingerprint: "AB".into() });
@@ -168,6 +173,33 @@ mod tests {
         );
         assert_eq!(event.cert_cn.as_deref(), Some("alice"), "the certificate the header claimed");
         assert_eq!(event.checks, "trusted-proxies refused\nidentity refused");
+    }
+
+    #[test]
+    fn a_request_that_went_on_without_the_identity_is_decided_by_its_end() {
+        let refused_identity = || {
+            let mut trail = Trail::default();
+            trail.note(Check::refused(DecidedBy::CertBinding, "the certificate is not bound to alice"));
+            trail
+        };
+        // Stopped by a protection: the protection decides.
+        let answer =
+            Answer { status: 403, error: Some((DecidedBy::OriginCheck, "foreign".into())), outcome: None };
+        let event = AuditEvent::of_request(post(), Who::default(), refused_identity(), answer);
+        assert_eq!((event.decision.as_str(), event.decided_by.as_str()), ("refused", "origin-check"));
+        assert!(
+            event.reason.starts_with("foreign; on the way, cert-binding refused an identity"),
+            "{}",
+            event.reason
+        );
+        // Served (a password sign-in beside an unbound certificate): allowed, and the refusal told.
+        let answer =
+            Answer { status: 303, error: None, outcome: Some(Outcome::SignedIn { user: "alice".into() }) };
+        let event = AuditEvent::of_request(post(), Who::default(), refused_identity(), answer);
+        assert_eq!((event.decision.as_str(), event.decided_by.as_str()), ("allowed", "bank"));
+        assert!(event.reason.starts_with("signed in alice by password"), "{}", event.reason);
+        assert!(event.reason.contains("cert-binding refused an identity"), "{}", event.reason);
+        assert!(event.checks.contains("cert-binding refused"), "{}", event.checks);
     }
 
     #[test]
