@@ -95,14 +95,6 @@ impl fmt::Display for Origin {
 pub struct AllowedOrigins(Vec<Origin>);
 
 impl AllowedOrigins {
-    /// The bank's own origins (it answers as localhost, 127.0.0.1 and [::1]) plus the extra ones.
-    pub fn new(bank_port: u16, extra: &[Origin]) -> Self {
-        let mut origins: Vec<Origin> =
-            ["localhost", "127.0.0.1", "[::1]"].iter().map(|host| Origin::https(host, bank_port)).collect();
-        origins.extend(extra.iter().cloned());
-        Self(origins)
-    }
-
     /// Exactly these origins.
     pub fn from_list(origins: Vec<Origin>) -> Self {
         Self(origins)

@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use crate::origin::Origin;
+use crate::origin::{AllowedOrigins, Origin};
 
 /// Where the sites listen (`LAB_BIND`, `LAB_*_PORT`, `LAB_ALLOW_PUBLIC`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +59,30 @@ impl Sites {
     }
 }
 
+impl Sites {
+    /// Every origin the bank answers on: its own, and the other names of loopback (localhost,
+    /// 127.0.0.1, [::1]) at its port.
+    pub fn bank_origins(&self) -> Vec<Origin> {
+        let port = self.bank.port();
+        let mut origins = vec![self.bank.clone()];
+        for host in ["localhost", "127.0.0.1", "[::1]"] {
+            let origin = Origin::https(host, port);
+            if !origins.contains(&origin) {
+                origins.push(origin);
+            }
+        }
+        origins
+    }
+
+    /// The origins whose state-changing requests the origin check accepts: the bank's, and `extra`
+    /// (`LAB_ALLOWED_ORIGINS`).
+    pub fn allowed_origins(&self, extra: &[Origin]) -> AllowedOrigins {
+        let mut origins = self.bank_origins();
+        origins.extend(extra.iter().cloned());
+        AllowedOrigins::from_list(origins)
+    }
+}
+
 impl Network {
     /// The configured ports (0: any free one, decided when the listeners bind).
     pub fn ports(&self) -> Ports {
@@ -95,6 +119,17 @@ mod tests {
         assert_eq!(
             at("192.168.7.9"),
             ("https://192.168.7.9:8443".to_owned(), "http://192.168.7.9:8666".to_owned())
+        );
+        let lan = Sites::new("192.168.7.9".parse().unwrap(), ports);
+        let named: Vec<String> = lan.bank_origins().iter().map(ToString::to_string).collect();
+        assert_eq!(
+            named,
+            [
+                "https://192.168.7.9:8443",
+                "https://localhost:8443",
+                "https://127.0.0.1:8443",
+                "https://[::1]:8443"
+            ]
         );
     }
 }

@@ -19,7 +19,6 @@ use crate::config::vars::{ATTACKER_PORT, BANK_PORT, SAMESITE_ATTACKER_PORT, UPST
 use crate::db::{self, DbError, SEED_USERS};
 use crate::identity::mode::MtlsMode;
 use crate::lab::observer::LabState;
-use crate::origin::AllowedOrigins;
 use crate::pki::{Pki, PkiError};
 use crate::protections::headers::SecurityHeaders;
 use crate::sites::{Ports, Sites};
@@ -29,6 +28,8 @@ use crate::{attacker, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("certificates: {0}")]
     Pki(#[from] PkiError),
     #[error(transparent)]
@@ -50,6 +51,8 @@ pub enum StartupError {
 
 pub struct Application {
     sites: Sites,
+    /// What the lab keeps while it runs (how confirmation pages were loaded).
+    lab: web::Data<LabState>,
     /// Proxy mode: where the bank itself listens (plain HTTP).
     upstream: Option<SocketAddr>,
     bank: Server,
@@ -60,6 +63,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        settings.check_public_bind()?;
         let static_dir = asset_dir(&settings.paths.assets, "static")?;
         let attacker_dir = asset_dir(&settings.paths.assets, "attacker-site")?;
         let listeners = Listeners::bind(&settings)?;
@@ -75,19 +79,18 @@ impl Application {
 
         let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
         let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
-        let mut allowed = settings.protections.allowed_origins.clone();
-        allowed.push(sites.bank.clone());
         let state = AppState {
             pool,
-            allowed_origins: AllowedOrigins::new(sites.bank.port(), &allowed),
+            allowed_origins: sites.allowed_origins(&settings.protections.allowed_origins),
             sites: sites.clone(),
             verifier: tls.verifier,
             recorder,
             settings: settings.clone(),
         };
+        let lab = web::Data::new(LabState::new(settings.lab));
         let bank = Bank {
             state: web::Data::new(state),
-            lab: web::Data::new(LabState::new(settings.lab)),
+            lab: lab.clone(),
             headers: web::Data::new(SecurityHeaders::new(&settings.protections.frame)),
             static_dir,
         };
@@ -97,12 +100,17 @@ impl Application {
             attacker::serve(attacker_dir, &sites, listeners.attacker, listeners.same_site, same_site_tls)
                 .map_err(StartupError::Serve)?;
 
-        Ok(Self { sites, upstream: listeners.upstream, bank, attacker, settings, crl_watch })
+        Ok(Self { sites, lab, upstream: listeners.upstream, bank, attacker, settings, crl_watch })
     }
 
     /// Where a browser reaches the three sites (behind a proxy, the bank is the proxy).
     pub fn sites(&self) -> &Sites {
         &self.sites
+    }
+
+    /// What the lab keeps while it runs.
+    pub fn lab(&self) -> web::Data<LabState> {
+        self.lab.clone()
     }
 
     /// Proxy mode: the bank's own plain-HTTP address, which the proxy forwards to.

@@ -10,7 +10,6 @@
 use super::{Block, Browser, Delivery, Engine, Framer, Outcome, Victim};
 use crate::config::Settings;
 use crate::identity::mode::MtlsMode;
-use crate::origin::AllowedOrigins;
 use crate::protections::origin_check;
 use crate::protections::{SameSite, fetch_metadata};
 use crate::sites::Sites;
@@ -145,10 +144,8 @@ pub fn expect(
 
     // 3. Is the state-changing request itself accepted?
     if p.origin_check {
-        let mut allowed = p.allowed_origins.clone();
-        allowed.push(origins.bank.clone());
-        let verdict =
-            origin_check::check(traffic.post_origin.as_deref(), None, &AllowedOrigins::from_list(allowed));
+        let allowed = origins.allowed_origins(&p.allowed_origins);
+        let verdict = origin_check::check(traffic.post_origin.as_deref(), None, &allowed);
         if let Err(refusal) = verdict {
             block("LAB_ORIGIN_CHECK=on".into(), &refusal.reason);
         }

@@ -56,7 +56,9 @@ pub async fn observe(
         Some(Outcome::Transferred { id, request_id, .. }) => {
             let facts = trail::facts(res.request());
             let window = Duration::from_millis(u64::from(lab.settings.popup_window_ms));
-            let verdict = verdicts::judge(lab.renders.get(request_id).as_ref(), &facts, window, &state.sites);
+            let render = lab.renders.get(request_id);
+            let verdict =
+                verdicts::judge(render.as_ref(), &facts, window, &state.sites, &state.allowed_origins);
             if let Err(e) = verdicts::record(&state.pool, id, &verdict).await {
                 tracing::error!("the lab could not keep its verdict on transfer {id}: {e}");
             }

@@ -18,7 +18,7 @@ use super::renders::Render;
 use super::scenarios::SCENARIOS;
 use crate::audit::RequestFacts;
 use crate::clock;
-use crate::origin::Origin;
+use crate::origin::{AllowedOrigins, Origin};
 use crate::protections::fetch_metadata;
 use crate::sites::Sites;
 
@@ -61,8 +61,15 @@ pub struct Verdict {
     pub scenario: Option<&'static str>,
 }
 
-/// Judges the transfer confirmed by `post`, whose page was loaded as `render` (if the lab saw it).
-pub fn judge(render: Option<&Render>, post: &RequestFacts, popup_window: Duration, sites: &Sites) -> Verdict {
+/// Judges the transfer confirmed by `post`, whose page was loaded as `render` (if the lab saw
+/// it). `bank` is every origin the bank answers on: a request from one of them came from the bank.
+pub fn judge(
+    render: Option<&Render>,
+    post: &RequestFacts,
+    popup_window: Duration,
+    sites: &Sites,
+    bank: &AllowedOrigins,
+) -> Verdict {
     let framed_load = render.is_some_and(|r| {
         r.dest.is_some()
             && r.site.is_some()
@@ -74,29 +81,29 @@ pub fn judge(render: Option<&Render>, post: &RequestFacts, popup_window: Duratio
             && r.at.elapsed() < popup_window
     });
     let from_a_frame = post.sec_fetch_dest.as_deref().is_some_and(fetch_metadata::is_frame);
-    let from_elsewhere = match (post.sec_fetch_site.as_deref(), post.origin.as_deref()) {
+    let origin = post.origin.as_deref().and_then(|o| Origin::parse(o).ok());
+    let from_elsewhere = match (post.sec_fetch_site.as_deref(), &origin) {
         (Some(site), _) => matches!(site, "cross-site" | "same-site"),
-        (None, Some(origin)) => Origin::parse(origin).ok().as_ref() != Some(&sites.bank),
+        (None, Some(origin)) => !bank.contains(origin),
         (None, None) => false,
     };
     let detection = if framed_load || from_a_frame {
         Some(Detection::Framed)
     } else if popup {
         Some(Detection::Popup)
-    } else if from_elsewhere {
+    } else if render.is_none() && from_elsewhere {
+        // A form the bank never rendered, sent by another origin: no page of the bank was involved.
         Some(Detection::Forged)
     } else {
         None
     };
     let scenario = render.and_then(|r| r.scenario).or_else(|| {
-        // A forged form has no render; its scenario is the catalogue's forged form from that origin.
-        let origin = post.origin.as_deref().and_then(|o| Origin::parse(o).ok())?;
+        // A forged form has no render: it belongs to the catalogue's forged form, sent from one of
+        // the attacker's origins.
+        origin.as_ref().filter(|o| **o == sites.cross_site || **o == sites.same_site)?;
         SCENARIOS
             .iter()
-            .filter(|s| detection == Some(Detection::Forged) && s.delivery == Delivery::CrossSiteForm)
-            .find(|s| {
-                origin == if s.same_site() { sites.same_site.clone() } else { sites.cross_site.clone() }
-            })
+            .find(|s| detection == Some(Detection::Forged) && s.delivery == Delivery::CrossSiteForm)
             .map(|s| s.id)
     });
     Verdict { detection, scenario }
@@ -150,6 +157,10 @@ mod tests {
 
     const WINDOW: Duration = Duration::from_millis(1500);
 
+    fn judge(render: Option<&Render>, post: &RequestFacts, window: Duration, sites: &Sites) -> Verdict {
+        super::judge(render, post, window, sites, &sites.allowed_origins(&[]))
+    }
+
     #[test]
     fn each_path_is_told_apart() {
         let bank = "https://localhost:8443";
@@ -171,9 +182,17 @@ mod tests {
             Verdict { detection: Some(Detection::Forged), scenario: Some("csrf") }
         );
         let from_the_sibling = post(Some("same-site"), "document", "https://localhost:8667");
+        let csrf = Verdict { detection: Some(Detection::Forged), scenario: Some("csrf") };
         assert_eq!(
             judge(None, &from_the_sibling, WINDOW, &sites()),
-            Verdict { detection: Some(Detection::Forged), scenario: None }
+            csrf,
+            "the same page, served on the bank's site"
+        );
+        let elsewhere = post(Some("cross-site"), "document", "https://elsewhere.test");
+        assert_eq!(
+            judge(None, &elsewhere, WINDOW, &sites()).scenario,
+            None,
+            "not one of the lab's attackers"
         );
 
         let own = Render::new(Some("basic"), Some("document"), Some("same-origin"));
@@ -183,5 +202,20 @@ mod tests {
         );
         let curl = RequestFacts { origin: Some(bank.into()), ..RequestFacts::default() };
         assert_eq!(judge(None, &curl, WINDOW, &sites()).detection, None, "no headers, no attack");
+        let by_address =
+            RequestFacts { origin: Some("https://127.0.0.1:8443".into()), ..RequestFacts::default() };
+        assert_eq!(judge(None, &by_address, WINDOW, &sites()).detection, None, "the bank by another name");
+        let framed_then_top = post(Some("same-origin"), "document", bank);
+        assert_eq!(
+            judge(Some(&framed), &framed_then_top, WINDOW, &sites()).detection,
+            Some(Detection::Framed),
+            "a framed page's own POST"
+        );
+        let rendered_then_posted_elsewhere = post(Some("cross-site"), "document", "http://127.0.0.1:8666");
+        assert_eq!(
+            judge(Some(&own), &rendered_then_posted_elsewhere, WINDOW, &sites()).detection,
+            None,
+            "the bank rendered it"
+        );
     }
 }

@@ -115,7 +115,9 @@ mod tests {
     use super::*;
 
     fn allowed() -> AllowedOrigins {
-        AllowedOrigins::new(8443, &[Origin::parse("https://partner.test").unwrap()])
+        let ports = crate::sites::Ports { bank: 8443, attacker: 8666, samesite_attacker: 8667 };
+        let sites = crate::sites::Sites::new([127, 0, 0, 1].into(), ports);
+        sites.allowed_origins(&[Origin::parse("https://partner.test").unwrap()])
     }
 
     #[test]

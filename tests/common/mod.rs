@@ -33,6 +33,8 @@ pub struct TestApp {
     pub last_attack: std::sync::Mutex<Option<Attack>>,
     /// Where a browser reaches the bank and the attacker (behind nginx, the bank is nginx).
     pub sites: Sites,
+    /// What the running lab keeps in memory (how confirmation pages were loaded).
+    pub lab: actix_web::web::Data<clickjack_lab::lab::observer::LabState>,
     pub certs: PathBuf,
     pub database: PathBuf,
     /// `LAB_MTLS=proxy`: the bank's own plain-HTTP address, behind nginx.
@@ -116,6 +118,7 @@ async fn spawn_in(dir: TempDir, vars: &[(&str, &str)], timing: &[(&str, &str)]) 
         vars: vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         last_attack: std::sync::Mutex::new(None),
         sites: app.sites().clone(),
+        lab: app.lab(),
         certs,
         database,
         upstream: app.upstream(),

@@ -28,6 +28,18 @@ async fn a_transfer_confirmed_in_a_cross_site_frame_is_detected_as_framed() {
 }
 
 #[tokio::test]
+async fn a_page_loaded_in_a_cross_site_frame_is_framed_whatever_its_post_says() {
+    // The frame's page was refused by nothing; its form is then sent as if from a top-level page.
+    let app = spawn_app(&[("LAB_FETCH_METADATA", "off")]).await;
+    let client = app.client_as("alice");
+
+    let form = render(&app, &client, "basic", FRAMED).await;
+    click(&app, &client, &form, "document").await;
+
+    assert_eq!(verdict(&app).await, (Some("framed".into()), Some("basic".into())));
+}
+
+#[tokio::test]
 async fn a_framed_multistep_transfer_is_detected_through_both_steps() {
     let app = spawn_app(&[("LAB_FETCH_METADATA", "off")]).await;
     let client = app.client_as("alice");

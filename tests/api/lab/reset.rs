@@ -15,6 +15,7 @@ async fn the_reset_restores_balances_and_clears_transfers_badges_and_the_audit_l
     let app = spawn_app(&[("LAB_FETCH_METADATA", "off")]).await;
     let client = app.client_as("alice");
     earn_a_badge(&app, &client).await;
+    assert_eq!(app.lab.renders.len(), 1, "the lab remembers how the page was loaded");
     let reset_form = hidden_fields(&lab_page(&app, &client).await, "/lab/reset");
     assert!(reset_form.get("csrf_token").is_some(), "{reset_form:?}");
 
@@ -27,6 +28,7 @@ async fn the_reset_restores_balances_and_clears_transfers_badges_and_the_audit_l
     assert_eq!(balances(&app).await, SEEDED);
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM lab_verdicts").await, 0, "the badges went with the transfers");
+    assert!(app.lab.renders.is_empty(), "and forgets it on a reset");
     let log = audit_log(&app).await;
     assert_eq!(log.len(), 1, "only the reset's own event: {log:#?}");
     let (method, path, _, reason, status) = &log[0];
