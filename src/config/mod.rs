@@ -171,18 +171,19 @@ mod tests {
         assert!(err.contains("LAB_SAMESITE_ATTACKER_PORT"), "{err}");
         let err = parse(&[("LAB_GESTURE_DELAY_MS", "soon")]).unwrap_err().to_string();
         assert!(err.contains("LAB_GESTURE_DELAY_MS") && err.contains("milliseconds"), "{err}");
+        let err = parse(&[("LAB_GESTURE_DELAY_MS", "100")]).unwrap_err().to_string();
+        assert!(err.contains("below 500 ms") && err.contains("DoubleClickjacking"), "{err}");
         let err = parse(&[("LAB_POPUP_WINDOW_MS", "600000")]).unwrap_err().to_string();
         assert!(err.contains("LAB_POPUP_WINDOW_MS") && err.contains("over a minute"), "{err}");
     }
 
     #[test]
     fn public_bind_needs_consent_while_protections_are_off() {
-        let err = parse(&[("LAB_BIND", "0.0.0.0"), ("LAB_PROTECTIONS", "off")]).unwrap_err().to_string();
+        let s = parse(&[("LAB_BIND", "0.0.0.0"), ("LAB_PROTECTIONS", "off")]).unwrap();
+        let err = s.check_public_bind().unwrap_err().to_string();
         assert!(err.contains("LAB_ALLOW_PUBLIC=yes"), "{err}");
-        assert!(
-            parse(&[("LAB_BIND", "0.0.0.0"), ("LAB_PROTECTIONS", "off"), ("LAB_ALLOW_PUBLIC", "yes")])
-                .is_ok()
-        );
-        assert!(parse(&[("LAB_BIND", "0.0.0.0")]).is_ok());
+        let consent = [("LAB_BIND", "0.0.0.0"), ("LAB_PROTECTIONS", "off"), ("LAB_ALLOW_PUBLIC", "yes")];
+        assert!(parse(&consent).unwrap().check_public_bind().is_ok());
+        assert!(parse(&[("LAB_BIND", "0.0.0.0")]).unwrap().check_public_bind().is_ok());
     }
 }

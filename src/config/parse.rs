@@ -37,9 +37,16 @@ pub(super) fn settings(env: &mut Env<'_>) -> Result<Settings, ConfigError> {
         },
         protections: protections(env)?,
         transfers: Limits { cap: env.amount(&TRANSFER_CAP)?, confirm_above: env.amount(&CONFIRM_ABOVE)? },
-        lab: LabSettings { popup_window_ms: env.millis(&POPUP_WINDOW_MS)? },
+        lab: LabSettings { popup_window_ms: env.millis(&POPUP_WINDOW_MS, (0, "no window is shorter"))? },
     })
 }
+
+/// The shortest gesture-guard delay: the second click of a double-click can come later than a
+/// shorter one, and the guard would no longer stop DoubleClickjacking (which the lab predicts).
+const GESTURE_DELAY_FLOOR: (u32, &str) = (
+    500,
+    "the second click of a double-click can come after it, and the guard would not stop DoubleClickjacking",
+);
 
 fn protections(env: &Env<'_>) -> Result<Protections, ConfigError> {
     Ok(Protections {
@@ -53,7 +60,7 @@ fn protections(env: &Env<'_>) -> Result<Protections, ConfigError> {
         samesite: env.choice(&SAMESITE, SameSite::from_choice)?,
         fetch_metadata: env.switch(&FETCH_METADATA)?,
         gesture_guard: env.switch(&GESTURE_GUARD)?,
-        gesture_delay_ms: env.millis(&GESTURE_DELAY_MS)?,
+        gesture_delay_ms: env.millis(&GESTURE_DELAY_MS, GESTURE_DELAY_FLOOR)?,
         framebuster: env.choice(&FRAMEBUSTER, FrameBuster::from_choice)?,
     })
 }

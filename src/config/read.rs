@@ -61,11 +61,18 @@ impl<'a> Env<'a> {
         self.parsed(var, "an IP address such as 127.0.0.1 or ::1")
     }
 
-    /// Milliseconds, at most a minute.
-    pub fn millis(&self, var: &'static Var) -> Result<u32, ConfigError> {
+    /// Milliseconds, from `least` (with the reason a shorter time is refused) to a minute.
+    pub fn millis(&self, var: &'static Var, least: (u32, &str)) -> Result<u32, ConfigError> {
         let ms: u32 = self.parsed(var, "a number of milliseconds such as 1000")?;
         if ms > 60_000 {
             return Err(ConfigError::Bad { var: var.name, reason: format!("{ms} ms is over a minute") });
+        }
+        let (floor, why) = least;
+        if ms < floor {
+            return Err(ConfigError::Bad {
+                var: var.name,
+                reason: format!("{ms} ms is below {floor} ms: {why}"),
+            });
         }
         Ok(ms)
     }

@@ -180,7 +180,7 @@ pub const GESTURE_DELAY_MS: Var = Var {
     name: "LAB_GESTURE_DELAY_MS",
     default: Default::Value("1000"),
     choices: &[],
-    help: "how long (ms) a page must have been visible before the gesture guard counts a gesture",
+    help: "how long (ms, at least 500) a page must have been visible before the gesture guard counts a gesture",
 };
 pub const FRAMEBUSTER: Var = Var {
     name: "LAB_FRAMEBUSTER",

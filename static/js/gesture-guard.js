@@ -8,8 +8,9 @@
   if (!buttons.length) {
     return;
   }
-  var given = Number(buttons[0].getAttribute("data-gesture-delay"));
-  var delay = isFinite(given) && given >= 0 ? given : 1000;
+  // The bank always says; anything it did not say clearly means the default, never no delay.
+  var given = Number(buttons[0].getAttribute("data-gesture-delay") || "");
+  var delay = isFinite(given) && given > 0 ? given : 1000;
   var visibleSince = document.visibilityState === "visible" ? performance.now() : null;
   var kinds = ["pointermove", "keydown"];
 
