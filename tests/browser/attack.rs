@@ -13,25 +13,25 @@ use crate::engine::{Session, Tab};
 use crate::frames::FrameView;
 use crate::profile::Profile;
 
-/// The timing rules of a browser test's lab: a short gesture-guard delay (a reading person waits
-/// it out, so every test that reads waits less), and a long popup window (a DoubleClickjacking
-/// confirmation is recognised however slow a loaded machine makes the second click).
-pub const TIMING: &[(&str, &str)] = &[("LAB_GESTURE_DELAY_MS", "100"), ("LAB_POPUP_WINDOW_MS", "20000")];
+/// The timing rules of a browser test's lab: a long popup window, so that a DoubleClickjacking
+/// confirmation earns its badge however slow a loaded machine makes the second click (the badge
+/// depends on it; no outcome does). The gesture guard keeps its default delay: every outcome a
+/// browser test measures is measured at the delay the lab ships with.
+pub const TIMING: &[(&str, &str)] = &[("LAB_POPUP_WINDOW_MS", "20000")];
+
+/// How long a confirmation that no click could have sent is given to show itself anyway, before a
+/// test that expects none says there was none.
+const GRACE: Duration = Duration::from_millis(500);
 
 /// How long a request the bank is expected to answer may take, at the most.
 const ANSWER: Duration = Duration::from_secs(10);
-
-/// A gesture guard slow enough that no machine, however loaded, gets DoubleClickjacking's second
-/// click to the bank after it: for the tests where the guard must stop that click.
-pub const PATIENT_GUARD: &[(&str, &str)] =
-    &[("LAB_GESTURE_DELAY_MS", "5000"), ("LAB_POPUP_WINDOW_MS", "20000")];
 
 /// The lab for a browser test: `vars`, with the browser tests' [`TIMING`] (unless `vars` sets it).
 pub async fn lab(vars: &[(&str, &str)]) -> TestApp {
     spawn_app_timed(vars, TIMING).await
 }
 
-/// Where a test's screenshot goes: `docs/img/` when `LAB_DOCS=1` (the README's pictures come from
+/// Where a test's screenshot goes: `docs/img/` when `CLICKJACK_DOCS=1` (the README's pictures come from
 /// these runs, Chromium's JPEGs), else the build's scratch folder (Firefox's PNGs always: WebDriver
 /// only gives PNG, and the pictures would show the same attack twice).
 pub fn shot_path(name: &str, engine: Engine) -> PathBuf {
@@ -81,7 +81,8 @@ pub async fn settled(app: &TestApp) {
 }
 
 /// Whether the victim's money moved to mallory: waits for it when `expect_move`; else waits for
-/// the bank's answer to every confirmation the attack sent ([`settled`]), then looks.
+/// the bank's answer to every confirmation the attack sent ([`settled`]), then looks. When no
+/// click could send one, none may come: a [`GRACE`] to show itself, then none must have.
 pub async fn money_moved(app: &TestApp, expect_move: bool) -> bool {
     let moved = async || app.balances().await["mallory"] != 1_000;
     if expect_move {
@@ -95,6 +96,15 @@ pub async fn money_moved(app: &TestApp, expect_move: bool) -> bool {
         return false;
     }
     settled(app).await;
+    let sent = app.last_attack.lock().unwrap().as_ref().map_or(0, |a| a.confirmations);
+    if sent == 0 {
+        tokio::time::sleep(GRACE).await;
+        assert_eq!(
+            answered(app).await,
+            0,
+            "a confirmation reached the bank though no click met a confirm button"
+        );
+    }
     moved().await
 }
 
@@ -124,7 +134,7 @@ pub fn note_attack(app: &TestApp, browser: &Session, url: &str, shot: &str) {
     }
 }
 
-/// Asserts the measured outcome is the predicted one. With `LAB_DOCS=1`, the measurement is
+/// Asserts the measured outcome is the predicted one. With `CLICKJACK_DOCS=1`, the measurement is
 /// appended to `docs/measured.tsv`, from which the README's matrix is generated.
 pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     let moved = money_moved(app, predicted.succeeds()).await;
@@ -161,9 +171,9 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     }
 }
 
-/// `LAB_DOCS=1`: this run writes the documentation's screenshots and measurements.
+/// `CLICKJACK_DOCS=1`: this run writes the documentation's screenshots and measurements.
 pub fn documenting() -> bool {
-    std::env::var("LAB_DOCS").is_ok_and(|v| v == "1")
+    std::env::var("CLICKJACK_DOCS").is_ok_and(|v| v == "1")
 }
 
 /// Waits until the attack page's frame has rendered something from the bank (or the browser's

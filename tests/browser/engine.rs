@@ -106,7 +106,18 @@ pub struct Session {
 impl Session {
     /// A browser for `app`'s lab, once one of the [`AT_ONCE`] places is free.
     pub async fn launch(app: &TestApp, engine: Engine, profile: Profile<'_>) -> Self {
-        let turn = POOL.acquire().await.expect("the browser pool");
+        Self::launch_with(app, engine, profile, 1).await
+    }
+
+    /// A browser for `app`'s lab that runs alone: for a test whose outcome depends on time (the
+    /// gesture guard's delay against DoubleClickjacking's second click), measured with nothing else
+    /// taking the machine's cores.
+    pub async fn launch_alone(app: &TestApp, engine: Engine, profile: Profile<'_>) -> Self {
+        Self::launch_with(app, engine, profile, AT_ONCE as u32).await
+    }
+
+    async fn launch_with(app: &TestApp, engine: Engine, profile: Profile<'_>, places: u32) -> Self {
+        let turn = POOL.acquire_many(places).await.expect("the browser pool");
         let driver = match engine {
             Engine::Chromium => Driver::Chromium(Box::new(Chromium::launch(profile).await)),
             Engine::Firefox => Driver::Firefox(Box::new(Firefox::launch(profile).await)),
