@@ -96,11 +96,23 @@ impl AppError {
     }
 
     /// What a trainee can do about it, or what it teaches.
+    /// Whether the error is about the visitor's certificate (or the lack of one).
+    pub fn about_certificates(&self) -> bool {
+        matches!(
+            self,
+            Self::NotSignedIn
+                | Self::UnknownCertificateUser { .. }
+                | Self::UnboundCertificate { .. }
+                | Self::CertificateRefused(_)
+                | Self::CertificateMismatch { .. }
+        )
+    }
+
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             Self::NotSignedIn => {
-                "Sign in with a password, or import your .p12 certificate into the browser \
-                 (see the README) and reload."
+                "Sign in with a password, or have the browser present a certificate: the start page \
+                 below says which step is missing."
             }
             Self::UnknownCertificateUser { .. } => {
                 "The lab CA signed this certificate, but the bank links \

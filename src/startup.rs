@@ -96,9 +96,13 @@ impl Application {
         };
         let bank = bank::serve(bank, listeners.bank, tls.server).map_err(StartupError::Serve)?;
         let same_site_tls = tls::server_config(certs, None)?;
-        let attacker =
-            attacker::serve(attacker_dir, &sites, listeners.attacker, listeners.same_site, same_site_tls)
-                .map_err(StartupError::Serve)?;
+        let site = attacker::Site {
+            dir: attacker_dir,
+            lab: lab.clone(),
+            setup: attacker::lab_desk::Setup::new(&settings, &sites),
+        };
+        let attacker = attacker::serve(site, &sites, listeners.attacker, listeners.same_site, same_site_tls)
+            .map_err(StartupError::Serve)?;
 
         Ok(Self { sites, lab, upstream: listeners.upstream, bank, attacker, settings, crl_watch })
     }

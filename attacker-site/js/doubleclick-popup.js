@@ -27,7 +27,7 @@
     }
     sprung = true;
     window.opener.location = bank +
-      "/transfer/confirm?to=mallory&amount=150.00&memo=Captcha%20verification&scenario=doubleclick";
+      "/transfer/confirm?to=mallory&amount=30.00&memo=Captcha%20verification&scenario=doubleclick";
     if (reveal) {
       document.getElementById("reveal-note").textContent =
         "The window behind this one is now on the bank's confirmation page, its button right under this one. " +

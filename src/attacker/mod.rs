@@ -11,24 +11,42 @@ use std::path::{Path, PathBuf};
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
+use crate::lab::observer::LabState;
 use crate::sites::Sites;
+
+pub mod lab_desk;
+
+/// What the attacker site serves: its pages, and the lab's desk (which reads the lab's state).
+pub struct Site {
+    pub dir: PathBuf,
+    pub lab: web::Data<LabState>,
+    pub setup: lab_desk::Setup,
+}
 
 /// Serves the site on `cross_site` (plain HTTP) and on `same_site` (HTTPS with `tls`, the bank's
 /// own server certificate).
 pub fn serve(
-    site_dir: PathBuf,
+    site: Site,
     sites: &Sites,
     cross_site: TcpListener,
     same_site: TcpListener,
     tls: rustls::ServerConfig,
 ) -> io::Result<Server> {
     let script = config_script(sites);
-    let server = HttpServer::new(move || App::new().configure(|cfg| routes(cfg, &site_dir, &script)))
-        .workers(1)
-        .disable_signals()
-        .shutdown_timeout(1)
-        .listen(cross_site)?
-        .listen_rustls_0_23(same_site, tls)?;
+    let setup = web::Data::new(site.setup);
+    let (site_dir, lab) = (site.dir, site.lab);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(lab.clone())
+            .app_data(setup.clone())
+            .configure(lab_desk::routes)
+            .configure(|cfg| routes(cfg, &site_dir, &script))
+    })
+    .workers(1)
+    .disable_signals()
+    .shutdown_timeout(1)
+    .listen(cross_site)?
+    .listen_rustls_0_23(same_site, tls)?;
     Ok(server.run())
 }
 

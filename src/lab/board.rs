@@ -3,7 +3,7 @@
 
 use super::expect::expect;
 use super::scenarios::{SCENARIOS, Scenario};
-use super::verdicts::Detection;
+use super::verdicts::{Detection, Landed};
 use super::{Browser, Delivery, Engine, Outcome, Victim};
 use crate::config::Settings;
 use crate::identity::mode::MtlsMode;
@@ -19,8 +19,11 @@ pub struct Row {
     pub engines: Vec<EngineOutcome>,
     /// The detection that proves this attack landed (`framed`, `popup`, `forged`).
     pub proof: &'static str,
-    /// How many transfers landed through this attack's own path.
+    /// How many transfers landed through this attack's own path, for the victim it is about.
     pub solved: i64,
+    /// How many landed through its path for another kind of victim (the cookie-session page
+    /// visited with a certificate: the certificate, not the session, moved the money).
+    pub solved_otherwise: i64,
 }
 
 /// One engine's column of a row.
@@ -60,7 +63,7 @@ pub fn rows(
     origins: &Sites,
     visitor: Victim,
     engine: Option<Engine>,
-    detected: &[(String, String, i64)],
+    detected: &[Landed],
 ) -> Vec<Row> {
     SCENARIOS
         .iter()
@@ -82,6 +85,23 @@ pub fn rows(
                 .collect();
             let origin = if scenario.same_site() { &origins.same_site } else { &origins.cross_site };
             let proof = proof(scenario.delivery).as_str();
+            let about = scenario.victim.map(|v| match v {
+                Victim::Certificate => "certificate",
+                Victim::CookieSession => "password",
+            });
+            // A transfer judged before the lab kept the sign-in counts for the scenario.
+            let count = |for_its_victim: bool| -> i64 {
+                detected
+                    .iter()
+                    .filter(|l| l.scenario == scenario.id && l.detection == proof)
+                    .filter(|l| {
+                        let its_own =
+                            about.is_none() || l.signed_in_by.is_none() || l.signed_in_by.as_deref() == about;
+                        its_own == for_its_victim
+                    })
+                    .map(|l| l.count)
+                    .sum()
+            };
             Row {
                 scenario,
                 url: format!("{origin}{}", scenario.page),
@@ -91,11 +111,8 @@ pub fn rows(
                 },
                 engines,
                 proof,
-                solved: detected
-                    .iter()
-                    .filter(|(id, detection, _)| id == scenario.id && detection == proof)
-                    .map(|(_, _, n)| n)
-                    .sum(),
+                solved: count(true),
+                solved_otherwise: count(false),
             }
         })
         .collect()
@@ -108,13 +125,27 @@ mod tests {
     #[test]
     fn a_badge_needs_the_scenarios_own_kind_of_proof() {
         let settings = Settings::defaults();
+        let landed = |scenario: &str, detection: &str, by: Option<&str>, count| Landed {
+            scenario: scenario.to_owned(),
+            detection: detection.to_owned(),
+            signed_in_by: by.map(str::to_owned),
+            count,
+        };
         let detected = vec![
-            ("basic".to_owned(), "framed".to_owned(), 2),
-            ("doubleclick".to_owned(), "forged".to_owned(), 1),
+            landed("basic", "framed", Some("certificate"), 2),
+            landed("doubleclick", "forged", Some("certificate"), 1),
+            landed("cookie-session", "framed", Some("certificate"), 3),
+            landed("cookie-session", "framed", Some("password"), 1),
         ];
         let rows = rows(&settings, &settings.network.sites(), Victim::Certificate, None, &detected);
-        let solved = |id: &str| rows.iter().find(|r| r.scenario.id == id).unwrap().solved;
-        assert_eq!(solved("basic"), 2);
-        assert_eq!(solved("doubleclick"), 0, "a forged form does not solve DoubleClickjacking");
+        let row = |id: &str| rows.iter().find(|r| r.scenario.id == id).unwrap();
+        assert_eq!(row("basic").solved, 2);
+        assert_eq!(row("doubleclick").solved, 0, "a forged form does not solve DoubleClickjacking");
+        let cookie = row("cookie-session");
+        assert_eq!(
+            (cookie.solved, cookie.solved_otherwise),
+            (1, 3),
+            "a certificate does not solve the session attack"
+        );
     }
 }

@@ -7,15 +7,20 @@
 //!   loaded ([`renders`], in memory: a page view writes nothing) and judges every executed
 //!   transfer ([`verdicts`]), from what the bank exposes: the request's headers and the typed
 //!   outcome its handlers attach;
+//! - [`feed`] and [`narrate`]: what the bank did for each attack, told on the attack page;
+//! - [`probe`]: what the bank sees of a browser, for the attacker site's start page;
 //! - [`page`]: the `/lab` page and its reset.
 //!
 //! The bank knows none of this: no transfer code names a scenario or a detection.
 
 pub mod board;
 pub mod expect;
+pub mod feed;
 pub mod matrix;
+pub mod narrate;
 pub mod observer;
 pub mod page;
+pub mod probe;
 pub mod renders;
 pub mod scenarios;
 pub mod verdicts;

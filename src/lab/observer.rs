@@ -8,14 +8,17 @@ use std::time::Duration;
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceRequest;
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, web};
 
 use super::LabSettings;
+use super::feed::Feed;
+use super::narrate;
 use super::renders::{Render, RenderLog};
 use super::scenarios::Scenario;
 use super::verdicts;
 use crate::audit::Outcome;
 use crate::error::AppError;
+use crate::identity::{SignedInBy, Visitor};
 use crate::state;
 use crate::web::gate;
 use crate::web::trail;
@@ -23,12 +26,16 @@ use crate::web::trail;
 /// What the lab keeps while it runs.
 pub struct LabState {
     pub renders: RenderLog,
+    /// What the bank did for each attack, for the attack pages.
+    pub feed: Feed,
+    /// What the start page's probes found.
+    pub probes: super::probe::ProbeLog,
     pub settings: LabSettings,
 }
 
 impl LabState {
     pub fn new(settings: LabSettings) -> Self {
-        Self { renders: RenderLog::default(), settings }
+        Self { renders: RenderLog::default(), feed: Feed::default(), probes: Default::default(), settings }
     }
 }
 
@@ -44,7 +51,9 @@ pub async fn observe(
     let res = next.call(req).await?;
     // Only what the bank did tells the lab to look: other requests cost it nothing.
     let outcome = res.response().extensions().get::<Outcome>().cloned();
-    match outcome {
+    let error = res.response().error();
+    let mut detection = None;
+    match outcome.clone() {
         Some(Outcome::ConfirmationShown { request_id }) => {
             let facts = trail::facts(res.request());
             let tag = url::form_urlencoded::parse(res.request().query_string().as_bytes())
@@ -59,14 +68,31 @@ pub async fn observe(
             let render = lab.renders.get(request_id);
             let verdict =
                 verdicts::judge(render.as_ref(), &facts, window, &state.sites, &state.allowed_origins);
-            if let Err(e) = verdicts::record(&state.pool, id, &verdict).await {
+            let signed_in_by =
+                res.request().extensions().get::<Visitor>().and_then(|v| v.user.as_ref()).map(|u| u.1);
+            let signed_in_by = signed_in_by.map(SignedInBy::as_str);
+            if let Err(e) = verdicts::record(&state.pool, id, &verdict, signed_in_by).await {
                 tracing::error!("the lab could not keep its verdict on transfer {id}: {e}");
             }
             if let Some(detection) = verdict.detection {
                 trail::remark(res.request(), format!("the lab detected an attack: {}", detection.explain()));
             }
+            detection = verdict.detection;
         }
         _ => {}
+    }
+    let tagged = res.request().method() == actix_web::http::Method::POST
+        || res.request().query_string().contains("scenario=");
+    if (outcome.is_some() || error.is_some()) && tagged {
+        let req = res.request();
+        let scenario = narrate::scenario_of(req, &lab.renders, &state).and_then(Scenario::find);
+        if let Some(scenario) = scenario {
+            let told =
+                narrate::narrate(req, scenario, res.status(), error, outcome.as_ref(), detection, &state);
+            if let Some((kind, text)) = told {
+                lab.feed.push(scenario.id, kind, &text);
+            }
+        }
     }
     Ok(res.map_into_left_body())
 }

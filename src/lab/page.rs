@@ -20,7 +20,9 @@ use crate::web::respond::{done, render, see_other};
 
 /// Mounts the lab's pages on the bank.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/lab", web::get().to(page)).route("/lab/reset", web::post().to(reset));
+    cfg.route("/lab", web::get().to(page))
+        .route("/lab/reset", web::post().to(reset))
+        .route("/lab/probe.svg", web::get().to(super::probe::probe));
 }
 
 #[derive(Template)]

@@ -9,6 +9,9 @@ pub struct Scenario {
     /// Path of the attack page on the attacker site.
     pub page: &'static str,
     pub delivery: Delivery,
+    /// What the attack moves from the victim to mallory (the attack page's own figure). The whole
+    /// catalogue fits alice's seeded balance, so every attack works whatever ran before it.
+    pub amount: &'static str,
     /// The identity the scenario is about; `None`: whoever the visitor is.
     pub victim: Option<Victim>,
     pub summary: &'static str,
@@ -40,6 +43,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Basic clickjacking",
         page: "/basic.html",
         delivery: FRAMED,
+        amount: "40.00",
         victim: None,
         summary: "The prefilled confirmation page, nearly invisible, under a decoy button. The CSRF token is \
                   in the framed form and does not help.",
@@ -50,6 +54,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Multistep",
         page: "/multistep.html",
         delivery: FRAMED,
+        amount: "510.00",
         victim: None,
         summary: "A transfer above LAB_CONFIRM_ABOVE asks \"Are you sure?\"; the attack page leads the victim \
                   through two decoys.",
@@ -60,6 +65,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Frame busters",
         page: "/framebuster.html",
         delivery: Delivery::FramedClick { framer: Framer::CrossSite, sandboxed: true },
+        amount: "35.00",
         victim: None,
         summary: "The bank framed with sandbox=\"allow-forms\": scripts off, so a classic frame-busting script \
                   never runs. OWASP's hidden-until-verified variant stays blank.",
@@ -70,6 +76,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "CSRF, for contrast",
         page: "/csrf.html",
         delivery: Delivery::CrossSiteForm,
+        amount: "25.00",
         victim: None,
         summary: "A cross-site form that submits itself. No frame, so frame headers do not matter; the client \
                   certificate is presented, so mTLS does not either.",
@@ -80,6 +87,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "DoubleClickjacking",
         page: "/doubleclick.html",
         delivery: Delivery::DoubleClick,
+        amount: "30.00",
         victim: None,
         summary: "A popup asks for a double-click and, between the two clicks, navigates the original window to \
                   the confirmation page. No frame: only the gesture guard sees it.",
@@ -90,6 +98,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Misconfigurations",
         page: "/misconfig.html",
         delivery: FRAMED,
+        amount: "55.00",
         victim: None,
         summary: "Frame policies that look protective and are not: frame-ancestors in a <meta> tag, \
                   X-Frame-Options ALLOW-FROM, a report-only policy, an allowlist that lists the attacker.",
@@ -110,6 +119,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Same-site attacker",
         page: "/samesite.html",
         delivery: Delivery::FramedClick { framer: Framer::SameSite, sandboxed: false },
+        amount: "50.00",
         victim: Some(Victim::CookieSession),
         summary: "The attacker on another port of localhost, over HTTPS: the same site as the bank, so even \
                   SameSite=Strict cookies flow into its frames.",
@@ -120,6 +130,7 @@ pub const SCENARIOS: &[Scenario] = &[
         title: "Cookie-session variant",
         page: "/cookie-session.html",
         delivery: FRAMED,
+        amount: "45.00",
         victim: Some(Victim::CookieSession),
         summary: "The basic attack against a password session: SameSite Lax/Strict and the browser's \
                   third-party-cookie blocking stop it, unlike the certificate case.",
@@ -132,3 +143,34 @@ pub const SCENARIOS: &[Scenario] = &[
         ],
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::SCENARIOS;
+    use crate::money::Money;
+
+    #[test]
+    fn the_whole_catalogue_fits_alices_seeded_balance_and_each_page_asks_its_own_amount() {
+        let seeded = crate::db::SEED_USERS.iter().find(|(name, _, _)| *name == "alice").unwrap().2;
+        let cents = |text: &str| Money::parse(text).unwrap().cents();
+        let total: i64 = SCENARIOS.iter().map(|s| cents(s.amount)).sum();
+        assert!(total <= seeded, "the catalogue moves {total} cents; alice has {seeded}");
+        let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("attacker-site");
+        for scenario in SCENARIOS {
+            let mut text = std::fs::read_to_string(site.join(scenario.page.trim_start_matches('/'))).unwrap();
+            if scenario.id == "doubleclick" {
+                text.push_str(&std::fs::read_to_string(site.join("js/doubleclick-popup.js")).unwrap());
+            }
+            let asks = [
+                format!("amount={}", scenario.amount),
+                format!("name=\"amount\" value=\"{}\"", scenario.amount),
+            ];
+            assert!(
+                asks.iter().any(|a| text.contains(a.as_str())),
+                "{} asks for {}",
+                scenario.page,
+                scenario.amount
+            );
+        }
+    }
+}

@@ -110,25 +110,44 @@ pub fn judge(
 }
 
 /// Keeps the verdict on a transfer (nothing, when the lab has nothing to say).
-pub async fn record(pool: &SqlitePool, transfer: Uuid, verdict: &Verdict) -> sqlx::Result<()> {
+pub async fn record(
+    pool: &SqlitePool,
+    transfer: Uuid,
+    verdict: &Verdict,
+    signed_in_by: Option<&'static str>,
+) -> sqlx::Result<()> {
     if verdict.detection.is_none() && verdict.scenario.is_none() {
         return Ok(());
     }
-    sqlx::query("INSERT INTO lab_verdicts (transfer_id, scenario, detection, judged_at) VALUES (?, ?, ?, ?)")
-        .bind(transfer)
-        .bind(verdict.scenario)
-        .bind(verdict.detection.map(Detection::as_str))
-        .bind(clock::now_ms())
-        .execute(pool)
-        .await?;
+    sqlx::query(
+        "INSERT INTO lab_verdicts (transfer_id, scenario, detection, signed_in_by, judged_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(transfer)
+    .bind(verdict.scenario)
+    .bind(verdict.detection.map(Detection::as_str))
+    .bind(signed_in_by)
+    .bind(clock::now_ms())
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
-/// The scenarios with at least one transfer detected as their attack: (scenario, detection, count).
-pub async fn solved(pool: &SqlitePool) -> sqlx::Result<Vec<(String, String, i64)>> {
+/// One kind of landed attack: a scenario, how it was detected, how the victim was signed in.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Landed {
+    pub scenario: String,
+    pub detection: String,
+    /// `certificate` or `password`; `None` for transfers judged before the lab kept it.
+    pub signed_in_by: Option<String>,
+    pub count: i64,
+}
+
+/// The scenarios with at least one transfer detected as an attack, by detection and sign-in.
+pub async fn solved(pool: &SqlitePool) -> sqlx::Result<Vec<Landed>> {
     sqlx::query_as(
-        "SELECT scenario, detection, COUNT(*) FROM lab_verdicts \
-         WHERE scenario IS NOT NULL AND detection IS NOT NULL GROUP BY scenario, detection ORDER BY scenario",
+        "SELECT scenario, detection, signed_in_by, COUNT(*) AS count FROM lab_verdicts \
+         WHERE scenario IS NOT NULL AND detection IS NOT NULL \
+         GROUP BY scenario, detection, signed_in_by ORDER BY scenario",
     )
     .fetch_all(pool)
     .await

@@ -20,6 +20,8 @@ struct ErrorPage<'a> {
     message: &'a str,
     hint: Option<&'static str>,
     sign_in: bool,
+    /// The error is about the visitor's certificate: the start page can say which step is missing.
+    about_certificates: bool,
 }
 
 /// Unknown routes.
@@ -53,12 +55,13 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     };
     let title = app_error.map_or_else(|| status.canonical_reason().unwrap_or("Error"), AppError::title);
     let hint = app_error.and_then(AppError::hint);
+    let about_certificates = app_error.is_some_and(AppError::about_certificates);
     let (req, _) = res.into_parts();
 
     let body = if req.path().starts_with("/api/") {
         Ok(HttpResponse::build(status).json(serde_json::json!({ "error": message })))
     } else {
-        page(&req, status, title, &message, hint)
+        page(&req, status, title, &message, (hint, about_certificates))
     };
     let response = body.unwrap_or_else(|e| {
         HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(format!("{message}\n{e}"))
@@ -71,7 +74,7 @@ fn page(
     status: StatusCode,
     title: &str,
     message: &str,
-    hint: Option<&'static str>,
+    (hint, about_certificates): (Option<&'static str>, bool),
 ) -> Result<HttpResponse> {
     let state = state::of(req)?;
     let visitor = req.extensions().get::<Visitor>().cloned();
@@ -81,6 +84,7 @@ fn page(
         message,
         hint,
         sign_in: status == StatusCode::UNAUTHORIZED && state.settings.identity.mtls.allows_password(),
+        about_certificates,
     };
     super::respond::render(status, &template)
 }

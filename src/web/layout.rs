@@ -25,6 +25,8 @@ pub struct Layout {
     pub framebuster: Option<(&'static str, &'static str)>,
     /// `LAB_GESTURE_GUARD`: confirm buttons start disabled, and the guard script is included.
     pub gesture_guard: Option<GestureGuard>,
+    /// The attacker site's start page, which diagnoses a browser's certificate setup.
+    pub start_page: String,
 }
 
 impl Layout {
@@ -55,6 +57,7 @@ impl Layout {
                 state.settings.protections.gesture_guard,
                 state.settings.protections.gesture_delay_ms,
             ),
+            start_page: format!("{}/start", state.sites.cross_site),
         }
     }
 }

@@ -130,6 +130,7 @@ pub fn note_attack(app: &TestApp, browser: &Session, url: &str, shot: &str) {
             third_party_cookies: browser.third_party_cookies,
             engine: browser.engine.as_str(),
             confirmations: 0,
+            narrated: None,
         });
     }
 }
@@ -146,6 +147,10 @@ pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
         app.balances().await
     );
     let last = app.last_attack.lock().unwrap().clone();
+    if let Some(narrated) = last.as_ref().and_then(|a| a.narrated.as_deref()) {
+        // The attack page told the trainee what happened, and never "landed" when nothing moved.
+        assert_eq!(narrated == "landed", moved, "the attack page's narrator said {narrated:?}");
+    }
     if let (true, Some(attack)) = (documenting(), last) {
         // A port the test chose (to name the attacker in an allowlist) would change every run.
         let port = app.sites.cross_site.as_str().rsplit(':').next().unwrap_or_default().to_owned();
@@ -265,6 +270,10 @@ pub async fn overlay_attack(
         confirmed = click_decoy(browser, app, &tab, decoy, bank_in_frame).await;
     }
     settled(app).await;
+    let narrated = narration(browser, &tab, confirmed).await;
+    if let Some(attack) = app.last_attack.lock().unwrap().as_mut() {
+        attack.narrated = narrated;
+    }
     if documenting() && confirmed {
         // The picture shows the frame's answer, once the browser has it.
         let answered = async || browser.iframes(&tab).await.iter().all(|f| !f.confirmable);
@@ -272,6 +281,19 @@ pub async fn overlay_attack(
     }
     reveal(browser, &tab).await;
     (first, tab)
+}
+
+/// What the attack page's narrator says (its `data-outcome`): after a confirmation was sent, once
+/// it has told the bank's answer.
+async fn narration(browser: &Session, tab: &Tab, confirmed: bool) -> Option<String> {
+    let js = "document.getElementById('narrator') ? document.getElementById('narrator').getAttribute('data-outcome') : null";
+    if confirmed {
+        until("the attack page to tell what the bank did", ANSWER, async || {
+            browser.try_eval(tab, js).await.is_some_and(|v| v.as_str().is_some_and(|s| s != "waiting"))
+        })
+        .await;
+    }
+    browser.try_eval(tab, js).await.and_then(|v| v.as_str().map(str::to_owned))
 }
 
 /// What a run of an attack left: the lab (to look into), what the frame showed before the first

@@ -21,7 +21,7 @@ in_both_engines! {
             "the browser presented alice's certificate inside the cross-site frame: {frame:?}"
         );
         assert!(predicted.succeeds());
-        assert_eq!(app.balances().await["alice"], 100_000 - 25_000, "alice lost exactly 250.00");
+        assert_eq!(app.balances().await["alice"], 100_000 - 4_000, "alice lost exactly 40.00");
         assert_eq!(app.count("SELECT COUNT(*) FROM lab_verdicts WHERE detection = 'framed'").await, 1);
     }
 

@@ -27,7 +27,7 @@ in_both_engines! {
             "the certificate the browser gave nginx in the frame reached the bank: {frame:?}"
         );
         assert!(money_moved(&app, true).await, "the click went through nginx to the bank");
-        assert_eq!(app.balances().await["alice"], 100_000 - 25_000);
+        assert_eq!(app.balances().await["alice"], 100_000 - 4_000);
         let by: Vec<(String,)> = app.fetch_all("SELECT signed_in_by FROM transfers").await;
         assert_eq!(by, [("certificate".to_owned(),)]);
     }

@@ -46,8 +46,9 @@ pub struct TestApp {
     dir: TempDir,
 }
 
-/// What a browser test ran: the scenario, its screenshot's file name, the browser, and how many
-/// confirmations the victim's clicks could send (clicks on an enabled, shown confirm button).
+/// What a browser test ran: the scenario, its screenshot's file name, the browser, how many
+/// confirmations the victim's clicks could send (clicks on an enabled, shown confirm button), and
+/// what the attack page told the trainee.
 #[derive(Debug, Clone)]
 pub struct Attack {
     pub scenario: String,
@@ -55,6 +56,8 @@ pub struct Attack {
     pub third_party_cookies: bool,
     pub engine: &'static str,
     pub confirmations: usize,
+    /// What the attack page's narrator said at the end (`landed`, `refused`, `waiting`).
+    pub narrated: Option<String>,
 }
 
 /// Starts the lab with these `LAB_*` variables on top of test defaults (ports 0, temp files). A

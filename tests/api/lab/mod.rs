@@ -2,6 +2,7 @@
 //! and the transfer it led to), the `/lab` page with every scenario, its expected outcome and its
 //! badges, and the reset.
 
+mod desk;
 mod detection;
 mod page;
 mod reset;

@@ -8,7 +8,7 @@ const TWO_DECOYS: &[&str] = &["#decoy", "#decoy-next"];
 in_both_engines! {
     async fn multistep_everything_off_two_decoys_get_through_both_steps(engine: Engine) {
         let off = run(engine, "multistep", &[("LAB_PROTECTIONS", "off")], TWO_DECOYS, "multistep-everything-off").await;
-        assert_eq!(off.app.balances().await["mallory"], 1_000 + 60_000, "600.00, above LAB_CONFIRM_ABOVE");
+        assert_eq!(off.app.balances().await["mallory"], 1_000 + 51_000, "510.00, above LAB_CONFIRM_ABOVE");
         let asked = "SELECT COUNT(*) FROM audit_events WHERE reason LIKE '%confirm again%'";
         assert_eq!(off.app.count(asked).await, 1);
     }
