@@ -15,3 +15,4 @@ mod frames;
 mod profile;
 mod proxy;
 mod scenarios;
+mod start;
