@@ -26,7 +26,10 @@ pub fn profiles_dir(settings: &Settings) -> PathBuf {
 pub async fn run(settings: &Settings, args: BrowserArgs) -> Result<ExitStatus, String> {
     let user = seeded_user(&args.user)?;
     if !args.open.starts_with('/') {
-        return Err(format!("--open {:?}: give a path of the bank, starting with /, such as /lab", args.open));
+        return Err(format!(
+            "--open {:?}: give a path of the bank, starting with /, such as /lab",
+            args.open
+        ));
     }
     let certs = &settings.paths.certs;
     for file in ["ca.crt".to_owned(), format!("{user}.p12")] {
@@ -72,6 +75,12 @@ pub async fn run(settings: &Settings, args: BrowserArgs) -> Result<ExitStatus, S
         eprintln!(
             "warning: nothing answers on the bank's port {} yet: start the lab first (cargo run --release)",
             sites.bank.port()
+        );
+    }
+    let display = ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|var| std::env::var_os(var).is_some());
+    if cfg!(target_os = "linux") && !args.headless && !display {
+        eprintln!(
+            "warning: no DISPLAY or WAYLAND_DISPLAY: the browser needs a desktop session (or use --headless)"
         );
     }
     let mut child = child;

@@ -71,7 +71,10 @@ impl Finder {
             return if is_executable(given) {
                 Ok(given.clone())
             } else {
-                Err(format!("{var}={}: not an executable file; point it at the browser's program", given.display()))
+                Err(format!(
+                    "{var}={}: not an executable file; point it at the browser's program",
+                    given.display()
+                ))
             };
         }
         places.iter().find_map(|place| self.locate(place)).ok_or_else(|| not_found(engine))
@@ -80,14 +83,19 @@ impl Finder {
     /// The engine to use when none was asked for: Chromium if found, else Firefox. Where
     /// Chromium reads the operating system's certificate store, Firefox only.
     pub fn default_engine(&self) -> Result<(Engine, PathBuf), String> {
-        if chromium_profile_possible()
-            && let Ok(binary) = self.find(Engine::Chromium)
-        {
-            return Ok((Engine::Chromium, binary));
+        if chromium_profile_possible() {
+            match self.find(Engine::Chromium) {
+                Ok(binary) => return Ok((Engine::Chromium, binary)),
+                // A Chromium the user named but that is not there is a mistake to report, not to skip.
+                Err(e) if self.overrides.chromium.is_some() => return Err(e),
+                Err(_) => {}
+            }
         }
         match self.find(Engine::Firefox) {
             Ok(binary) => Ok((Engine::Firefox, binary)),
-            Err(_) if !chromium_profile_possible() => Err(format!("{} {}", not_found(Engine::Firefox), OS_STORE)),
+            Err(_) if !chromium_profile_possible() => {
+                Err(format!("{} {}", not_found(Engine::Firefox), OS_STORE))
+            }
             Err(_) => Err(format!(
                 "neither Chromium nor Firefox was found. {} Or: {}",
                 not_found(Engine::Chromium),
@@ -100,8 +108,11 @@ impl Finder {
     pub fn nss_tools(&self) -> Result<(PathBuf, PathBuf), String> {
         let tool = |name: &'static str| {
             self.locate(&Place::Named(name)).ok_or_else(|| {
-                let install =
-                    if cfg!(target_os = "macos") { "brew install nss" } else { "apt-get install -y libnss3-tools" };
+                let install = if cfg!(target_os = "macos") {
+                    "brew install nss"
+                } else {
+                    "apt-get install -y libnss3-tools"
+                };
                 format!("{name} (from NSS) was not found on PATH: install it with `{install}`")
             })
         };
@@ -110,7 +121,9 @@ impl Finder {
 
     fn locate(&self, place: &Place) -> Option<PathBuf> {
         match place {
-            Place::At(path) => Some(self.root.join(path.trim_start_matches('/'))).filter(|p| is_executable(p)),
+            Place::At(path) => {
+                Some(self.root.join(path.trim_start_matches('/'))).filter(|p| is_executable(p))
+            }
             Place::Named(name) => {
                 let path = self.path.as_ref()?;
                 std::env::split_paths(path).map(|dir| dir.join(name)).find(|p| is_executable(p))
@@ -204,16 +217,24 @@ mod tests {
         assert!(err.starts_with("LAB_FIREFOX=") && err.contains("not an executable file"), "a folder: {err}");
         // A given override that works is used, whatever else is installed.
         let chromium = program(dir.path(), "bin/my-chromium");
-        let finder = Finder::searching(&Overrides { chromium: Some(chromium.clone()), firefox: None }, None, dir.path());
+        let finder = Finder::searching(
+            &Overrides { chromium: Some(chromium.clone()), firefox: None },
+            None,
+            dir.path(),
+        );
         assert_eq!(finder.find(Engine::Chromium).unwrap(), chromium);
     }
 
     #[test]
     fn nothing_found_says_what_to_install() {
         let dir = tempfile::tempdir().unwrap();
-        let finder = Finder::searching(&Overrides::default(), Some(dir.path().join("bin").into()), dir.path());
+        let finder =
+            Finder::searching(&Overrides::default(), Some(dir.path().join("bin").into()), dir.path());
         let err = finder.find(Engine::Chromium).unwrap_err();
-        assert!(err.contains("apt-get install -y chromium libnss3-tools") && err.contains("LAB_CHROMIUM"), "{err}");
+        assert!(
+            err.contains("apt-get install -y chromium libnss3-tools") && err.contains("LAB_CHROMIUM"),
+            "{err}"
+        );
         let err = finder.find(Engine::Firefox).unwrap_err();
         assert!(err.contains("apt-get install -y firefox-esr") && err.contains("LAB_FIREFOX"), "{err}");
         let err = finder.default_engine().unwrap_err();

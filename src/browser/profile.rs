@@ -79,7 +79,8 @@ pub fn ensure(recipe: &Recipe<'_>, certs: &Path, sites: &Sites, dir: &Path) -> R
 pub fn build(recipe: &Recipe<'_>, certs: &Path, sites: &Sites, dir: &Path) -> Result<(), String> {
     let stamp = stamp(recipe, certs, sites)?;
     if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: cannot remove the old profile: {e}", dir.display()))?;
+        std::fs::remove_dir_all(dir)
+            .map_err(|e| format!("{}: cannot remove the old profile: {e}", dir.display()))?;
     }
     let nss = nss_dir(recipe.engine, dir);
     create(&nss)?;

@@ -74,7 +74,12 @@ impl RenderLog {
     /// Every render remembered, oldest first.
     pub fn all(&self) -> Vec<Render> {
         let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        log.order.iter().filter_map(|id| log.by_id.get(id)).filter(|r| r.at.elapsed() <= KEEP).cloned().collect()
+        log.order
+            .iter()
+            .filter_map(|id| log.by_id.get(id))
+            .filter(|r| r.at.elapsed() <= KEEP)
+            .cloned()
+            .collect()
     }
 
     pub fn clear(&self) {

@@ -110,7 +110,8 @@ pub async fn confirm(
         request_id,
         signed_in_by: me.by.as_str(),
     };
-    let shown = Outcome::ConfirmationShown { request_id, user: me.user.username.to_string(), by: me.by.as_str() };
+    let shown =
+        Outcome::ConfirmationShown { request_id, user: me.user.username.to_string(), by: me.by.as_str() };
     Ok(done(shown, render(StatusCode::OK, &page)?))
 }
 

@@ -73,7 +73,8 @@ async fn a_chromium_profile_selects_the_lab_certificate_for_the_bank_and_can_lea
     let no_ca = Recipe { engine: Engine::Chromium, user: None, trust_ca: false, third_party_cookies: false };
     profile::build(&no_ca, &app.certs, &app.sites, &untrusted).unwrap();
 
-    let prefs = std::fs::read_to_string(profile::chromium_user_data(&trusted).join("Default/Preferences")).unwrap();
+    let prefs =
+        std::fs::read_to_string(profile::chromium_user_data(&trusted).join("Default/Preferences")).unwrap();
     let prefs: serde_json::Value = serde_json::from_str(&prefs).unwrap();
     let exceptions = &prefs["profile"]["content_settings"]["exceptions"]["auto_select_certificate"];
     let filter = &exceptions["https://localhost,*"]["setting"]["filters"][0]["ISSUER"]["CN"];
