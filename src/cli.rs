@@ -1,12 +1,14 @@
 //! The command line: `clickjack-lab` serves the lab; `reset`, `certs` and `nginx-config`
-//! maintain it (their work is done in [`crate::commands`]).
+//! maintain it (their work is done in [`crate::commands`]); `browser` starts a victim browser
+//! ([`crate::browser`]).
 //! Settings come from `LAB_*` environment variables, listed with their defaults by `--help`.
 
 use std::path::PathBuf;
 
-use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::VARS;
+use crate::lab::Engine;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,6 +41,40 @@ pub enum Command {
         #[arg(long, default_value = "data/nginx")]
         dir: PathBuf,
     },
+    /// Start Chromium or Firefox as a lab user, on a lab-owned profile (under data/browsers/) that
+    /// trusts the lab CA and presents the user's certificate to the bank; opens the bank's /lab.
+    Browser(BrowserArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BrowserArgs {
+    /// The user whose certificate the browser presents.
+    #[arg(long = "as", value_name = "USER", default_value = "alice")]
+    pub user: String,
+    /// The engine [default: chromium if installed, else firefox].
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+    /// Without a window (for scripts and tests).
+    #[arg(long)]
+    pub headless: bool,
+    /// The bank page to open.
+    #[arg(long, value_name = "PATH", default_value = "/lab")]
+    pub open: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum EngineArg {
+    Chromium,
+    Firefox,
+}
+
+impl From<EngineArg> for Engine {
+    fn from(engine: EngineArg) -> Self {
+        match engine {
+            EngineArg::Chromium => Engine::Chromium,
+            EngineArg::Firefox => Engine::Firefox,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

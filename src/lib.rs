@@ -7,6 +7,8 @@
 pub mod bank;
 /// The start-up banner.
 pub mod banner;
+/// The ready-made victim browser (`clickjack-lab browser`) and its lab-owned profiles.
+pub mod browser;
 /// The command line and its subcommands.
 pub mod cli;
 /// The maintenance commands: reset, certificates, the nginx configuration.

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clickjack_lab::cli::{self, Command};
 use clickjack_lab::config::{Settings, vars};
 use clickjack_lab::startup::Application;
-use clickjack_lab::{banner, commands};
+use clickjack_lab::{banner, browser, commands};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -17,7 +17,7 @@ async fn main() -> ExitCode {
         )
         .init();
     match run(cli.command.unwrap_or(Command::Serve)).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(message) => {
             eprintln!("clickjack-lab: {message}");
             ExitCode::from(2)
@@ -25,7 +25,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> Result<(), String> {
+async fn run(command: Command) -> Result<ExitCode, String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let text = match command {
         Command::Serve => {
@@ -38,12 +38,18 @@ async fn run(command: Command) -> Result<(), String> {
                     handle.stop(true).await;
                 }
             });
-            return app.run_until_stopped().await.map_err(|e| e.to_string());
+            app.run_until_stopped().await.map_err(|e| e.to_string())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Command::Browser(args) => {
+            let status = browser::command::run(&settings, args).await?;
+            // The browser's own exit code (1 when a signal ended it).
+            return Ok(ExitCode::from(status.code().map_or(1, |c| c.clamp(0, 255) as u8)));
         }
         Command::Reset => commands::reset(&settings).await?,
         Command::Certs { new_ca, action } => commands::certs(&settings, new_ca, action).await?,
         Command::NginxConfig { dir } => commands::nginx_config(&settings, &dir)?,
     };
     println!("{text}");
-    Ok(())
+    Ok(ExitCode::SUCCESS)
 }

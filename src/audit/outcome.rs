@@ -10,6 +10,9 @@ pub enum Outcome {
     /// A confirmation page was rendered for this request id (a page view: not audited).
     ConfirmationShown {
         request_id: Uuid,
+        /// Who it was shown to, and how they were signed in (`certificate`, `password`).
+        user: String,
+        by: &'static str,
     },
     /// The money moved.
     Transferred {

@@ -213,6 +213,18 @@ pub const ALLOW_PUBLIC: Var = Var {
     choices: &["yes", "no"],
     help: "allow a non-loopback LAB_BIND while protections are off",
 };
+pub const CHROMIUM: Var = Var {
+    name: "LAB_CHROMIUM",
+    default: Default::Unset("(found on PATH or where Chromium/Chrome installs)"),
+    choices: &[],
+    help: "`clickjack-lab browser`: the Chromium or Chrome executable to start",
+};
+pub const FIREFOX: Var = Var {
+    name: "LAB_FIREFOX",
+    default: Default::Unset("(found on PATH or where Firefox installs)"),
+    choices: &[],
+    help: "`clickjack-lab browser`: the Firefox executable to start",
+};
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
     default: Default::Value("info"),
@@ -249,6 +261,8 @@ pub const VARS: &[&Var] = &[
     &TRANSFER_CAP,
     &POPUP_WINDOW_MS,
     &ALLOW_PUBLIC,
+    &CHROMIUM,
+    &FIREFOX,
     &RUST_LOG,
 ];
 

@@ -54,12 +54,13 @@ pub async fn observe(
     let error = res.response().error();
     let mut detection = None;
     match outcome.clone() {
-        Some(Outcome::ConfirmationShown { request_id }) => {
+        Some(Outcome::ConfirmationShown { request_id, user, by }) => {
             let facts = trail::facts(res.request());
             let tag = url::form_urlencoded::parse(res.request().query_string().as_bytes())
                 .find(|(key, _)| key == "scenario")
                 .and_then(|(_, value)| Scenario::find(&value).map(|s| s.id));
-            let render = Render::new(tag, facts.sec_fetch_dest.as_deref(), facts.sec_fetch_site.as_deref());
+            let render = Render::new(tag, facts.sec_fetch_dest.as_deref(), facts.sec_fetch_site.as_deref())
+                .shown_to(user, by);
             lab.renders.remember(request_id, render);
         }
         Some(Outcome::Transferred { id, request_id, .. }) => {

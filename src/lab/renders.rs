@@ -24,13 +24,21 @@ pub struct Render {
     /// `Sec-Fetch-Dest` and `Sec-Fetch-Site` of the page load.
     pub dest: Option<String>,
     pub site: Option<String>,
+    /// Who saw it, and how they were signed in (`certificate`, `password`).
+    pub user: Option<String>,
+    pub by: Option<&'static str>,
     pub at: Instant,
 }
 
 impl Render {
     pub fn new(scenario: Option<&'static str>, dest: Option<&str>, site: Option<&str>) -> Self {
         let short = |v: Option<&str>| v.map(|v| v.chars().take(HEADER_CHARS).collect());
-        Self { scenario, dest: short(dest), site: short(site), at: Instant::now() }
+        Self { scenario, dest: short(dest), site: short(site), user: None, by: None, at: Instant::now() }
+    }
+
+    /// The same render, shown to `user` signed in `by` a certificate or a password.
+    pub fn shown_to(self, user: String, by: &'static str) -> Self {
+        Self { user: Some(user), by: Some(by), ..self }
     }
 }
 
@@ -61,6 +69,17 @@ impl RenderLog {
     pub fn get(&self, request_id: Uuid) -> Option<Render> {
         let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
         log.by_id.get(&request_id).filter(|r| r.at.elapsed() <= KEEP).cloned()
+    }
+
+    /// Every render remembered, oldest first.
+    pub fn all(&self) -> Vec<Render> {
+        let log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.order
+            .iter()
+            .filter_map(|id| log.by_id.get(id))
+            .filter(|r| r.at.elapsed() <= KEEP)
+            .cloned()
+            .collect()
     }
 
     pub fn clear(&self) {

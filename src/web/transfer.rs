@@ -110,7 +110,9 @@ pub async fn confirm(
         request_id,
         signed_in_by: me.by.as_str(),
     };
-    Ok(done(Outcome::ConfirmationShown { request_id }, render(StatusCode::OK, &page)?))
+    let shown =
+        Outcome::ConfirmationShown { request_id, user: me.user.username.to_string(), by: me.by.as_str() };
+    Ok(done(shown, render(StatusCode::OK, &page)?))
 }
 
 /// `POST /transfer`: a large transfer first gets an "Are you sure?" step; then it executes once

@@ -6,6 +6,7 @@ mod common;
 mod helpers;
 
 mod audit;
+mod browser_profile;
 mod certs;
 mod concurrency;
 mod csrf;

@@ -41,9 +41,9 @@ pub const FLAGS: &[&str] = &[
     "disable-dev-shm-usage",
 ];
 
+/// Chromium, as `clickjack-lab browser` finds it (`LAB_CHROMIUM`, else `PATH` and where it installs).
 pub fn executable() -> Option<PathBuf> {
-    let candidates = [std::env::var("CHROMIUM_BIN").ok(), Some("/usr/lib/chromium/chromium".into())];
-    candidates.into_iter().flatten().map(PathBuf::from).find(|p| p.is_file())
+    profile::finder().find(Engine::Chromium).ok()
 }
 
 /// Whether the Chromium tests can run here (see [`crate::engine::found`]).

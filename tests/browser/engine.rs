@@ -28,6 +28,11 @@ use crate::profile::Profile;
 pub const AT_ONCE: usize = 3;
 static POOL: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(AT_ONCE);
 
+/// `count` of the [`AT_ONCE`] places, for browsers a test starts in its own way.
+pub async fn places(count: u32) -> tokio::sync::SemaphorePermit<'static> {
+    POOL.acquire_many(count).await.expect("the browser pool")
+}
+
 /// Writes each test body once, and a `#[tokio::test]` per engine for it: `in_chromium::name` and
 /// `in_firefox::name`. A test skips (or, under `CI=true`, fails) when its engine is missing.
 #[macro_export]
@@ -117,7 +122,7 @@ impl Session {
     }
 
     async fn launch_with(app: &TestApp, engine: Engine, profile: Profile<'_>, places: u32) -> Self {
-        let turn = POOL.acquire_many(places).await.expect("the browser pool");
+        let turn = self::places(places).await;
         let driver = match engine {
             Engine::Chromium => Driver::Chromium(Box::new(Chromium::launch(profile).await)),
             Engine::Firefox => Driver::Firefox(Box::new(Firefox::launch(profile).await)),

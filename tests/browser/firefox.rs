@@ -8,7 +8,7 @@
 //! silent false "blocked". Every attack test keeps a positive control for it.
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -23,7 +23,10 @@ use crate::engine::{Engine, found};
 use crate::frames::FrameView;
 use crate::profile::{self, Profile, nss_tools};
 
-pub const BINARY: &str = "/usr/lib/firefox-esr/firefox-esr";
+/// Firefox, as `clickjack-lab browser` finds it (`LAB_FIREFOX`, else `PATH` and where it installs).
+pub fn binary() -> Option<PathBuf> {
+    profile::finder().find(Engine::Firefox).ok()
+}
 
 /// `$GECKODRIVER`, else where `cargo install` puts it (`$CARGO_HOME/bin`, `~/.cargo/bin`), else `PATH`.
 fn geckodriver() -> Option<PathBuf> {
@@ -54,7 +57,7 @@ impl Drop for Processes {
 
 /// Whether the Firefox tests can run here (see [`crate::engine::found`]).
 pub fn available() -> bool {
-    let ok = Path::new(BINARY).is_file() && geckodriver().is_some() && nss_tools();
+    let ok = binary().is_some() && geckodriver().is_some() && nss_tools();
     found(
         ok,
         "Firefox ESR or geckodriver",
@@ -90,7 +93,7 @@ impl Firefox {
         capabilities.insert(
             "moz:firefoxOptions".into(),
             json!({
-                "binary": BINARY,
+                "binary": binary().expect("checked by available()"),
                 // The prefs are in the profile's user.js, written above.
                 "args": ["-headless", "-profile", processes.profile.path()],
             }),

@@ -9,6 +9,7 @@ mod common;
 mod attack;
 mod basic;
 mod chromium;
+mod command;
 mod engine;
 mod firefox;
 mod frames;

@@ -16,6 +16,8 @@ async fn the_reset_restores_balances_and_clears_transfers_badges_and_the_audit_l
     let client = app.client_as("alice");
     earn_a_badge(&app, &client).await;
     assert_eq!(app.lab.renders.len(), 1, "the lab remembers how the page was loaded");
+    let render = &app.lab.renders.all()[0];
+    assert_eq!((render.user.as_deref(), render.by), (Some("alice"), Some("certificate")), "and to whom");
     let reset_form = hidden_fields(&lab_page(&app, &client).await, "/lab/reset");
     assert!(reset_form.get("csrf_token").is_some(), "{reset_form:?}");
 

@@ -18,7 +18,8 @@ async fn cookie_session(
     shot: &str,
 ) -> (FrameView, Browser) {
     let url = format!("{}/cookie-session.html", app.sites.cross_site);
-    overlay_as(app, engine, Profile { user: None, third_party_cookies }, &url, &["#decoy"], shot).await
+    overlay_as(app, engine, Profile { third_party_cookies, ..Profile::default() }, &url, &["#decoy"], shot)
+        .await
 }
 
 in_both_engines! {

@@ -12,7 +12,7 @@ use crate::profile::Profile;
 /// Alice, signed in by password (no certificate in the browser), on the same-site attack page.
 async fn same_site(app: &TestApp, engine: Engine, shot: &str) -> (FrameView, Browser) {
     let url = format!("{}/samesite.html", app.sites.same_site);
-    let profile = Profile { user: None, third_party_cookies: false };
+    let profile = Profile::default();
     overlay_as(app, engine, profile, &url, &["#decoy"], shot).await
 }
 
