@@ -52,6 +52,7 @@ pub fn serve(
 
 fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, script: &str) {
     let script = script.to_owned();
+    let start_page = site_dir.join("start.html");
     cfg.route(
         "/config.js",
         web::get().to(move || {
@@ -62,6 +63,14 @@ fn routes(cfg: &mut web::ServiceConfig, site_dir: &Path, script: &str) {
                     .insert_header(("Cache-Control", "no-store"))
                     .body(script)
             }
+        }),
+    )
+    // The address the banner and the bank's pages give: http://127.0.0.1:<port>/start.
+    .route(
+        "/start",
+        web::get().to(move || {
+            let page = start_page.clone();
+            async move { actix_files::NamedFile::open(page) }
         }),
     )
     .service(actix_files::Files::new("/", site_dir).index_file("index.html"));

@@ -1,4 +1,4 @@
-//! The lab page (`/lab`): every scenario, the outcome to expect under the current flags (computed
+//! The lab page (`/lab`) and the start page's probe (`/lab/probe.svg`): every scenario, the outcome to expect under the current flags (computed
 //! by `lab::expect` from the protections' own rules), solved badges, and the reset. Served on the
 //! bank's origin, where the visitor's certificate or session says who the victim would be.
 
@@ -9,6 +9,7 @@ use askama::Template;
 use super::Engine;
 use super::board::{self, Row};
 use super::observer::LabState;
+use super::probe;
 use super::verdicts;
 use crate::audit::Outcome;
 use crate::db;
@@ -22,7 +23,7 @@ use crate::web::respond::{done, render, see_other};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/lab", web::get().to(page))
         .route("/lab/reset", web::post().to(reset))
-        .route("/lab/probe.svg", web::get().to(super::probe::probe));
+        .route("/lab/probe.svg", web::get().to(probe_image));
 }
 
 #[derive(Template)]
@@ -70,4 +71,27 @@ pub async fn reset(
     db::reset(&state.pool).await.map_err(|e| AppError::internal("reset", e))?;
     lab.renders.clear();
     Ok(done(Outcome::Reset, see_other("/lab")))
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProbeQuery {
+    nonce: String,
+}
+
+/// `GET /lab/probe.svg?nonce=…`: notes what the bank saw, answers a small image (with
+/// `Cross-Origin-Resource-Policy: cross-origin`, so the start page may load it; it shows nothing).
+pub async fn probe_image(
+    req: HttpRequest,
+    lab: web::Data<LabState>,
+    query: web::Query<ProbeQuery>,
+) -> Result<HttpResponse> {
+    if probe::valid_nonce(&query.nonce) {
+        let visitor = Visitor::of(&req).await?;
+        lab.probes.remember(&query.nonce, probe::Finding::of(&visitor));
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(probe::PIXEL))
 }

@@ -4,18 +4,14 @@
 //! trusted, or no certificate is presented where one is required) the image fails to load.
 //! If it loads, this handler has noted what the bank saw under the page's nonce, and the start
 //! page reads it from its own site ([`ProbeLog::take`]): the bank's answer itself is never
-//! readable by another origin, and no CORS is opened on the bank.
+//! readable by another origin, and no CORS is opened on the bank. The route is in [`super::page`].
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
-use super::observer::LabState;
-use crate::error::Result;
 use crate::identity::{CertProblem, SignedInBy, Visitor};
 
 /// Probes remembered, at most.
@@ -41,7 +37,7 @@ pub struct Finding {
 }
 
 impl Finding {
-    fn of(visitor: &Visitor) -> Self {
+    pub fn of(visitor: &Visitor) -> Self {
         let (problem, detail) = match &visitor.cert_problem {
             None => (None, None),
             Some(CertProblem::UnknownUser) => (Some("unknown-user"), None),
@@ -93,29 +89,6 @@ impl ProbeLog {
 /// Whether `nonce` is one the start page makes.
 pub fn valid_nonce(nonce: &str) -> bool {
     NONCE.contains(&nonce.len()) && nonce.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-#[derive(serde::Deserialize)]
-pub struct Query {
-    nonce: String,
-}
-
-/// `GET /lab/probe.svg?nonce=…`: notes what the bank saw, answers a small image (with
-/// `Cross-Origin-Resource-Policy: cross-origin`, so the start page may load it; it shows nothing).
-pub async fn probe(
-    req: HttpRequest,
-    lab: web::Data<LabState>,
-    query: web::Query<Query>,
-) -> Result<HttpResponse> {
-    if valid_nonce(&query.nonce) {
-        let visitor = Visitor::of(&req).await?;
-        lab.probes.remember(&query.nonce, Finding::of(&visitor));
-    }
-    Ok(HttpResponse::Ok()
-        .content_type("image/svg+xml")
-        .insert_header(("Cross-Origin-Resource-Policy", "cross-origin"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(PIXEL))
 }
 
 /// A transparent 1x1 image.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clickjack_lab::pki::Pki;
 
 use crate::attack::{lab, shot_path};
-use crate::common::{pki, until};
+use crate::common::{TestApp, pki, until};
 use crate::engine::{Engine, Session, Tab};
 use crate::in_both_engines;
 use crate::profile::Profile;
@@ -23,8 +23,17 @@ fn eve() -> &'static str {
     "eve"
 }
 
-/// Opens the start page in a browser with `profile` and returns its verdict: (state, text).
-async fn diagnose(engine: Engine, profile: Profile<'_>) -> (String, String, Session, Tab) {
+/// What the start page said, in which browser, for which lab.
+struct Diagnosis {
+    state: String,
+    text: String,
+    browser: Session,
+    tab: Tab,
+    _app: TestApp,
+}
+
+/// Opens the start page in a browser with `profile` and returns its verdict.
+async fn diagnose(engine: Engine, profile: Profile<'_>) -> Diagnosis {
     let app = lab(&[]).await;
     let browser = Session::launch(&app, engine, profile).await;
     let tab = browser.open(&format!("{}/start", app.sites.cross_site)).await;
@@ -35,7 +44,7 @@ async fn diagnose(engine: Engine, profile: Profile<'_>) -> (String, String, Sess
     .await;
     let state = browser.eval(&tab, state).await.as_str().unwrap().to_owned();
     let text = browser.eval(&tab, "document.getElementById('start-verdict').innerText").await;
-    (state, text.as_str().unwrap().to_owned(), browser, tab)
+    Diagnosis { state, text: text.as_str().unwrap().to_owned(), browser, tab, _app: app }
 }
 
 fn no_ca() -> Profile<'static> {
@@ -48,7 +57,7 @@ fn ca_only() -> Profile<'static> {
 
 in_both_engines! {
     async fn without_the_lab_ca_the_start_page_says_to_trust_it(engine: Engine) {
-        let (state, text, browser, _) = diagnose(engine, no_ca()).await;
+        let Diagnosis { state, text, browser, _app, .. } = diagnose(engine, no_ca()).await;
         assert_eq!(state, "no-ca", "{text}");
         assert!(text.contains("does not trust the lab's CA") && text.contains("ca.crt"), "{text}");
         let how = match engine {
@@ -61,7 +70,7 @@ in_both_engines! {
     }
 
     async fn with_the_ca_but_no_certificate_the_start_page_says_to_import_one(engine: Engine) {
-        let (state, text, browser, _) = diagnose(engine, ca_only()).await;
+        let Diagnosis { state, text, browser, _app, .. } = diagnose(engine, ca_only()).await;
         assert_eq!(state, "no-certificate", "{text}");
         assert!(text.contains("presents no certificate") && text.contains("alice.p12"), "{text}");
         let how = match engine {
@@ -73,14 +82,14 @@ in_both_engines! {
     }
 
     async fn with_a_certificate_that_names_no_user_the_start_page_says_so(engine: Engine) {
-        let (state, text, browser, _) = diagnose(engine, Profile::with_certificate(eve())).await;
+        let Diagnosis { state, text, browser, _app, .. } = diagnose(engine, Profile::with_certificate(eve())).await;
         assert_eq!(state, "wrong-certificate", "{text}");
         assert!(text.contains("signs no one in") && text.contains("CN \"eve\""), "{text}");
         browser.close().await;
     }
 
     async fn with_alices_certificate_the_start_page_says_ready_and_links_the_lab(engine: Engine) {
-        let (state, text, browser, tab) = diagnose(engine, Profile::with_certificate("alice")).await;
+        let Diagnosis { state, text, browser, tab, _app } = diagnose(engine, Profile::with_certificate("alice")).await;
         assert_eq!(state, "ready", "{text}");
         assert!(text.contains("signs in alice by certificate"), "{text}");
         let href = browser.eval(&tab, "document.getElementById('open-lab').href").await;

@@ -139,6 +139,9 @@ async fn a_probe_the_bank_never_saw_is_reported_unseen_and_bad_nonces_are_refuse
     let https =
         app.client(None).get(format!("{}/start/probe.svg", app.sites.same_site)).send().await.unwrap();
     assert_eq!(https.status(), 200);
+    let page = attacker().get(format!("{}/start", app.sites.cross_site)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the start page is at /start");
+    assert!(page.text().await.unwrap().contains("Is your browser ready?"));
     let setup = json(&attacker(), format!("{}/start/setup.json", app.sites.cross_site)).await;
     assert_eq!(setup["bank_origin"], app.sites.bank.as_str());
     assert_eq!(setup["mtls"], "required");
