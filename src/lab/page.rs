@@ -1,6 +1,7 @@
-//! The lab page (`/lab`) and the start page's probe (`/lab/probe.svg`): every scenario, the outcome to expect under the current flags (computed
-//! by `lab::expect` from the protections' own rules), solved badges, and the reset. Served on the
-//! bank's origin, where the visitor's certificate or session says who the victim would be.
+//! The lab page (`/lab`): every scenario, the outcome to expect under the current flags (computed
+//! by `lab::expect` from the protections' own rules), solved badges, and the reset; and the start
+//! page's probe (`/lab/probe.svg`). Served on the bank's origin, where the visitor's certificate
+//! or session says who the victim would be.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
