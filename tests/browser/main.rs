@@ -11,6 +11,7 @@ mod basic;
 mod chromium;
 mod command;
 mod engine;
+mod errors;
 mod firefox;
 mod frames;
 mod profile;
