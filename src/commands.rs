@@ -47,10 +47,10 @@ fn seed_users() -> Vec<&'static str> {
 /// The PKI and database as `serve` would leave them (created on a fresh machine).
 async fn provision(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
     let users = seed_users();
-    let (pki, issued) =
+    let (pki, provisioned) =
         Pki::ensure(&settings.paths.certs, &users, settings.network.bind).map_err(|e| e.to_string())?;
     let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
-    bindings::bind_provisioned(&pool, &pki, &users, &issued).await.map_err(|e| e.to_string())?;
+    bindings::bind_provisioned(&pool, &pki, &users, &provisioned.issued).await.map_err(|e| e.to_string())?;
     Ok((pki, pool))
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
-use super::material::{TlsError, provider, read_certs};
+use super::material::{TlsError, file_error, provider, read_certs};
 use crate::audit::{AuditEvent, CertSeen, Recorder};
 use crate::pki::{CertInfo, crl};
 use rustls::client::danger::HandshakeSignatureValid;
@@ -177,14 +177,12 @@ fn build(
     ca_der: &[u8],
     certs_dir: &Path,
 ) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-    let file_error =
-        |reason: String| TlsError::File { path: crl::path(certs_dir).display().to_string(), reason };
-    let crl = crl::load_der(certs_dir).map_err(|e| file_error(e.to_string()))?;
+    let crl = crl::load_der(certs_dir)?;
     // rustls matches a CRL to its issuer by name; a list from another CA of the same name (after
     // `certs --new-ca`, say) would make every handshake fail with a puzzling error.
     let signed = x509_parser::parse_x509_crl(&crl).ok().zip(x509_parser::parse_x509_certificate(ca_der).ok());
     if signed.is_none_or(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_err()) {
-        return Err(file_error("not a CRL signed by the lab CA in ca.crt".to_owned()));
+        return Err(file_error(&crl::path(certs_dir), "it is not a CRL signed by the lab CA in ca.crt"));
     }
     Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), provider())
         .with_crls([crl])
