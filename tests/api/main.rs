@@ -19,6 +19,7 @@ mod multistep;
 mod origin;
 mod proxy;
 mod samesite;
+mod startup;
 mod tls;
 mod transfers;
 mod upgrade;
