@@ -2,7 +2,7 @@
 //! validity dates, the clientAuth extended key usage, the CRL), wrapped so that
 //!
 //! - every refused certificate is reported, with its reason, to the audit log (rustls itself
-//!   logs nothing about a refused handshake);
+//!   logs nothing about a refused handshake; [`super::accept`] logs it, with the peer's address);
 //! - a changed `crl.pem` takes effect without a restart ([`LabVerifier::watch`]);
 //! - the proxy mode can run the very same checks on a certificate forwarded in a header.
 
@@ -143,7 +143,6 @@ impl ClientCertVerifier for LabVerifier {
         let result = self.current().verify_client_cert(end_entity, intermediates, now);
         if let (Err(error), Some(recorder)) = (&result, &self.recorder) {
             let refusal = refusal(end_entity, error);
-            tracing::info!("client certificate refused: {}", refusal.reason);
             recorder.record_soon(AuditEvent::handshake(refusal.cert.as_ref().map(seen), refusal.reason));
         }
         result
