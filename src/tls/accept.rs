@@ -117,7 +117,7 @@ pub fn classify(error: &TlsError<io::Error, Infallible>) -> Failure {
         rustls::Error::NoCertificatesPresented => "no client certificate (LAB_MTLS=required): the browser \
             holds none from the lab CA, or the trainee did not choose one; the start page says which"
             .to_owned(),
-        rustls::Error::InvalidCertificate(_) => format!("its client certificate is {}", describe(tls)),
+        rustls::Error::InvalidCertificate(_) => format!("client certificate refused: {}", describe(tls)),
         rustls::Error::AlertReceived(
             AlertDescription::UnknownCA
             | AlertDescription::BadCertificate

@@ -12,6 +12,7 @@ mod csrf;
 mod fetch_metadata;
 mod flags;
 mod frame;
+mod handshake_log;
 mod lab;
 mod login;
 mod misconfig;
