@@ -199,8 +199,8 @@ fn fresh(dir: &Path) -> Result<Vec<String>, PkiError> {
         .flatten()
         .map(|entry| entry.file_name().to_string_lossy().into_owned())
         .filter(|name| {
-            name == super::crl::CRL_FILE
-                || name == super::provision::PROVISIONED_FILE
+            name == super::names::CRL_FILE
+                || name == super::names::PROVISIONED_FILE
                 || [".crt", ".key", ".p12"].iter().any(|ext| name.ends_with(ext))
         })
         .collect();

@@ -18,7 +18,7 @@ use super::error::PkiError;
 use super::files::{io_error, read, unreadable, unreadable_pem, write_public};
 
 /// The file name of the CRL in the PKI folder.
-pub const CRL_FILE: &str = "crl.pem";
+pub use super::names::CRL_FILE;
 
 /// How far ahead each CRL announces its successor. The bank does not refuse a stale list (it is
 /// the only list there is), but tools that read `crl.pem` expect a `nextUpdate`.

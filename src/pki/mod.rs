@@ -13,6 +13,7 @@ mod cert;
 pub mod crl;
 mod error;
 mod files;
+mod names;
 mod provision;
 #[cfg(test)]
 mod tests;

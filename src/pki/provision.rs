@@ -16,8 +16,7 @@ use super::error::PkiError;
 use super::files::{io_error, key_matches, pem_der, read_cert, read_key, write_private, write_public};
 
 const RENEW_BEFORE: Duration = Duration::days(30);
-/// The record of the certificates the lab's provisioning issued, one `user fingerprint` a line.
-pub(super) const PROVISIONED_FILE: &str = "provisioned.txt";
+use super::names::PROVISIONED_FILE;
 
 /// What making the PKI current did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -157,7 +156,7 @@ impl Pki {
         let left = x509_parser::parse_x509_certificate(&der)
             .ok()
             .and_then(|(_, c)| c.validity().time_to_expiration());
-        (!left.is_some_and(|left| left > RENEW_BEFORE))
+        left.is_none_or(|left| left <= RENEW_BEFORE)
             .then(|| format!("{cert} expires within 30 days, or has expired"))
     }
 }

@@ -224,7 +224,7 @@ fn the_banks_tls_names_a_server_pair_that_does_not_serve() {
     ] {
         fs::write(&key, bytes).unwrap();
 
-        let err = crate::tls::server_config(dir.path(), None).err().expect("refused").to_string();
+        let err = crate::tls::server_config(dir.path(), None).expect_err("refused").to_string();
 
         assert!(err.contains(&key.display().to_string()) && err.contains(what), "{err}");
         assert!(err.contains("Delete") && err.contains("server.crt"), "says what to do: {err}");

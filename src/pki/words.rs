@@ -56,10 +56,10 @@ pub fn fix(path: &Path) -> String {
             "Delete {folder}/server.crt and {folder}/server.key: the next start issues a new pair under the \
              same CA (browsers need nothing new)"
         ),
-        super::crl::CRL_FILE => format!(
-            "Put back the crl.pem this CA signed, or delete it to start an empty list (which lets every \
-             revoked certificate sign in again: revoke them anew with `clickjack-lab certs revoke`)"
-        ),
+        super::names::CRL_FILE => "Put back the crl.pem this CA signed, or delete it to start an empty list \
+             (which lets every revoked certificate sign in again: revoke them anew with `clickjack-lab certs \
+             revoke`)"
+            .to_owned(),
         _ => format!(
             "Delete {} and run `clickjack-lab certs` to reissue the lab's certificates",
             path.display()

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clickjack_lab::pki::{Pki, Validity};
-use clickjack_lab::tls::accept::PER_SECOND;
+use clickjack_lab::tls::refusals::PER_SECOND;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tempfile::TempDir;
@@ -91,7 +91,7 @@ async fn each_refused_handshake_is_one_log_line_with_the_peer_and_the_reason() {
     // Arrange
     let dir = TempDir::new().unwrap();
     // Debug for the accept module: the abandoned handshake must be seen, and told apart.
-    let lab = Started::run(dir.path(), &[("RUST_LOG", "warn,clickjack_lab::tls::accept=debug")]);
+    let lab = Started::run(dir.path(), &[("RUST_LOG", "warn,clickjack_lab::tls::refusals=debug")]);
     let port = lab.port("Bank");
     let foreign_ca = TempDir::new().unwrap();
     let foreign =
@@ -145,6 +145,6 @@ async fn a_flood_of_refusals_logs_a_few_lines_a_second_and_counts_the_rest() {
     let log = wait_for(&lab, "every refusal told", |log| told(log) >= FLOOD).await;
     assert_eq!(told(&log), FLOOD, "{log}");
     let shown = refusal_lines(&log).len() as u32;
-    assert!(shown < FLOOD && shown >= PER_SECOND, "{shown} lines: {log}");
+    assert!((PER_SECOND..FLOOD).contains(&shown), "{shown} lines: {log}");
     assert!(log.contains("more refused TLS handshakes in that second"), "{log}");
 }
