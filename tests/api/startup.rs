@@ -38,12 +38,12 @@ impl Started {
         });
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let banner: Vec<String> = BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .take_while(|line| !line.contains("Stop with Ctrl-C"))
-                .collect();
+            let mut lines = BufReader::new(stdout).lines().map_while(Result::ok);
+            let banner: Vec<String> =
+                lines.by_ref().take_while(|line| !line.contains("Stop with Ctrl-C")).collect();
             let _ = sender.send(banner.join("\n"));
+            // Read on: the lab's output must never meet a closed pipe.
+            lines.for_each(drop);
         });
         let mut started = Self { child, banner: String::new(), log };
         started.banner = receiver
