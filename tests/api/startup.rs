@@ -162,6 +162,14 @@ fn a_missing_ca_key_beside_its_certificates_stops_the_lab_naming_certs_new_ca() 
         (ca, alice)
     );
 
+    // The commands that act on the PKI as it is say the same.
+    let mut list = lab_binary(dir.path(), &[]);
+    list.args(["certs", "list"]);
+    let listed = run_binary(list);
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert_eq!(listed.status.code(), Some(2), "{said}");
+    assert!(said.contains("certs --new-ca") && !said.contains("start the lab once"), "{said}");
+
     // The way out it names works, and the lab starts again.
     let mut command = lab_binary(dir.path(), &[]);
     command.args(["certs", "--new-ca"]);
