@@ -34,7 +34,7 @@ macro_rules! wrap_in_order {
 
 /// Serves the bank on `listener`: over TLS with `tls`, or plain HTTP behind a proxy without.
 pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig>) -> io::Result<Server> {
-    let server = HttpServer::new(move || {
+    let app = move || {
         let app = App::new()
             .app_data(bank.state.clone())
             .app_data(bank.lab.clone())
@@ -49,7 +49,7 @@ pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig
             from_fn(headers::security_headers),
             // An error becomes a page that says what happened (or JSON under /api/).
             ErrorHandlers::new().default_handler(errors::render),
-            // One audit row for each state change and each refused identity.
+            // One audit row for each state change and each refusal on the way (identity, framing).
             from_fn(record::record),
             // The lab watches: how confirmation pages loaded, which transfers were attacks.
             from_fn(observer::observe),
@@ -59,14 +59,16 @@ pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig
             from_fn(fetch_metadata::enforce),
             from_fn(csrf::enforce),
         )
-    })
-    .on_connect(tls::peer::on_connect)
-    .workers(2)
-    .disable_signals()
-    .shutdown_timeout(5);
-    let server = match tls {
-        Some(tls) => server.listen_rustls_0_23(listener, tls)?,
-        None => server.listen(listener)?,
     };
-    Ok(server.run())
+    match tls {
+        // Over TLS, the bank accepts its connections itself, to log refused handshakes.
+        Some(tls) => tls::accept::serve(app, listener, tls),
+        None => Ok(HttpServer::new(app)
+            .on_connect(tls::peer::on_connect)
+            .workers(2)
+            .disable_signals()
+            .shutdown_timeout(5)
+            .listen(listener)?
+            .run()),
+    }
 }

@@ -1,5 +1,5 @@
-//! The start-up banner: where the two sites are, what is switched on, and how to get a browser
-//! to present a lab certificate.
+//! The start-up banner: first how to get a browser ready (the start page, the lab's own
+//! browser), then where the sites are, what is switched on, and what start-up changed.
 
 use std::fmt::Write;
 
@@ -14,6 +14,16 @@ pub fn text(app: &Application) -> String {
     let mtls = settings.identity.mtls;
     let mut out = String::new();
     let _ = writeln!(out, "\nclickjack-lab is running\n");
+    let _ = writeln!(
+        out,
+        "  Start here   {}/start  (checks your browser's setup, says what is missing)",
+        sites.cross_site
+    );
+    let _ = writeln!(
+        out,
+        "  Or use the lab's own browser: cargo run --release -- browser [--as bob] [--engine firefox]\n\
+         \x20              (the same program as ./target/release/clickjack-lab browser)\n"
+    );
     let transport = if mtls == MtlsMode::Off { "TLS" } else { "mutual TLS" };
     let _ = writeln!(out, "  Bank ({transport:>10})  {}", sites.bank);
     if let Some(upstream) = app.upstream().map(|addr| format!("http://{addr}")) {
@@ -25,7 +35,9 @@ pub fn text(app: &Application) -> String {
     }
     let _ = writeln!(out, "  Attacker site      {}", sites.cross_site);
     let _ = writeln!(out, "  Same-site attacker {}", sites.same_site);
-    let _ = writeln!(out, "  The lab            {}/lab\n", sites.bank);
+    let _ = writeln!(out, "  The lab            {}/lab", sites.bank);
+    bind_lines(&mut out, app);
+    out.push('\n');
     let identity = match mtls {
         MtlsMode::Required => "your client certificate is your sign-in",
         MtlsMode::Optional => "a client certificate signs you in; without one, password sign-in",
@@ -64,16 +76,14 @@ pub fn text(app: &Application) -> String {
             off.join(", ")
         );
     }
+    for note in app.pki_notes() {
+        let _ = writeln!(out, "  Note: {note}");
+    }
     if mtls != MtlsMode::Off {
         let _ = writeln!(
             out,
-            "\n  Browser setup (once; the README has the step-by-step for Chromium and Firefox):\n\
-             \x20   1. Trust the lab CA {certs}/ca.crt for websites\n\
-             \x20      certutil -d sql:$HOME/.pki/nssdb -A -t \"C,,\" -n clickjack-lab-ca -i {certs}/ca.crt\n\
-             \x20   2. Import a user's certificate, e.g. {certs}/alice.p12 (password: {P12_PASSWORD})\n\
-             \x20      pk12util -d sql:$HOME/.pki/nssdb -i {certs}/alice.p12 -W {P12_PASSWORD}\n\
-             \x20   3. Open {} and choose alice's certificate when asked.",
-            sites.bank
+            "\n  Your own browser: trust {certs}/ca.crt for websites and import a user's {certs}/alice.p12 \
+             (password: {P12_PASSWORD}); the start page gives the commands for yours."
         );
     } else {
         let _ = writeln!(
@@ -84,4 +94,30 @@ pub fn text(app: &Application) -> String {
     }
     let _ = writeln!(out, "\n  Stop with Ctrl-C.");
     out
+}
+
+/// Where the lab listens when that is not loopback, and the warning when it is reachable from the
+/// network with protections off (`LAB_ALLOW_PUBLIC=yes`).
+fn bind_lines(out: &mut String, app: &Application) {
+    let settings = app.settings();
+    let bind = settings.network.bind;
+    if bind.is_loopback() {
+        return;
+    }
+    let _ = if bind.is_unspecified() {
+        writeln!(
+            out,
+            "  Listening on {bind} (LAB_BIND): every network interface. The bank's certificate names \
+             localhost, 127.0.0.1 and ::1 only: for other machines, set LAB_BIND to this machine's address"
+        )
+    } else {
+        writeln!(out, "  Listening on {bind} (LAB_BIND), reachable from the network")
+    };
+    if !settings.protections.disabled().is_empty() {
+        let _ = writeln!(
+            out,
+            "  !! REACHABLE FROM THE NETWORK WITH PROTECTIONS OFF (LAB_ALLOW_PUBLIC=yes): anyone who can \
+             reach this machine on these ports can use the attack pages against the bank's accounts"
+        );
+    }
 }

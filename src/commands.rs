@@ -13,7 +13,7 @@ use crate::config::Settings;
 use crate::db::{self, SEED_USERS};
 use crate::identity::mode::MtlsMode;
 use crate::pki::crl::Revocation;
-use crate::pki::{CertInfo, Pki, Serial};
+use crate::pki::{CertInfo, Pki, PkiError, Serial};
 use crate::proxy::nginx;
 use crate::proxy::settings::TrustedProxies;
 use crate::tls::LabVerifier;
@@ -47,18 +47,22 @@ fn seed_users() -> Vec<&'static str> {
 /// The PKI and database as `serve` would leave them (created on a fresh machine).
 async fn provision(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
     let users = seed_users();
-    let (pki, issued) =
+    let (pki, provisioned) =
         Pki::ensure(&settings.paths.certs, &users, settings.network.bind).map_err(|e| e.to_string())?;
     let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
-    bindings::bind_provisioned(&pool, &pki, &users, &issued).await.map_err(|e| e.to_string())?;
+    bindings::bind_provisioned(&pool, &pki, &users, &provisioned.issued).await.map_err(|e| e.to_string())?;
     Ok((pki, pool))
 }
 
 /// The existing PKI and the database, untouched: for commands that must act on the
 /// certificates as they are (revoking a certificate the lab just renewed would miss the old one).
 async fn existing(settings: &Settings) -> Result<(Pki, SqlitePool), String> {
-    let pki = Pki::load(&settings.paths.certs)
-        .map_err(|e| format!("{e} (start the lab once, or run `clickjack-lab certs`, to create the PKI)"))?;
+    let pki = Pki::load(&settings.paths.certs).map_err(|e| match e {
+        PkiError::Absent { .. } => {
+            format!("{e} (start the lab once, or run `clickjack-lab certs`, to create it)")
+        }
+        other => other.to_string(),
+    })?;
     let pool = db::open(&settings.paths.database).await.map_err(|e| e.to_string())?;
     Ok((pki, pool))
 }

@@ -21,6 +21,9 @@ pub enum DbError {
     Folder { path: String, source: std::io::Error },
     #[error("database {path}: {source}")]
     Open { path: String, source: sqlx::Error },
+    /// The user running the lab may not write the database or its folder.
+    #[error("{0}")]
+    Access(String),
     #[error("migrating the database: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("seeding the database: {0}")]
@@ -29,11 +32,16 @@ pub enum DbError {
     Sql(#[from] sqlx::Error),
 }
 
-/// Opens (creating if needed) the database, applies migrations and seeds an empty one.
+/// Opens (creating if needed) the database, applies migrations and seeds an empty one. When that
+/// fails because the file or its folder may not be written, the error says which and how to fix it
+/// (SQLite itself says only "unable to open database file").
 pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(folder)
             .map_err(|source| DbError::Folder { path: folder.display().to_string(), source })?;
+    }
+    if let Some(problem) = access_problem(path) {
+        return Err(DbError::Access(problem));
     }
     let shown = path.display().to_string();
     let options = SqliteConnectOptions::from_str("sqlite:")
@@ -55,6 +63,45 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         seed(&pool).await?;
     }
     Ok(pool)
+}
+
+/// Why the user running the lab cannot write the database at `path`, if that is the trouble:
+/// SQLite writes the file and, beside it, its `-wal` and `-shm` files.
+fn access_problem(path: &Path) -> Option<String> {
+    use std::fs::OpenOptions;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let fix = "or set LAB_DATABASE to a file in a folder this user can write";
+    if path.exists() && OpenOptions::new().read(true).write(true).open(path).is_err() {
+        return Some(format!(
+            "the database {} may not be written by the user running the lab: it needs read and write \
+             permission (chmod u+rw {}), {fix}",
+            path.display(),
+            path.display()
+        ));
+    }
+    let beside = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        std::path::PathBuf::from(name).exists()
+    };
+    if path.exists() && beside("-wal") && beside("-shm") {
+        return None;
+    }
+    let probe = folder.join(format!(".clickjack-lab-write-test-{}", std::process::id()));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(_) => Some(format!(
+            "the folder {} may not be written by the user running the lab: SQLite creates {} and its \
+             -wal and -shm files there, so the folder needs write permission (chmod u+rwx {}), {fix}",
+            folder.display(),
+            path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            folder.display()
+        )),
+    }
 }
 
 /// Restores the seeded balances and clears transfers (and with them what was concluded about

@@ -1,3 +1,4 @@
+use std::io::Write;
 use std::process::ExitCode;
 
 use clickjack_lab::cli::{self, Command};
@@ -30,7 +31,8 @@ async fn run(command: Command) -> Result<ExitCode, String> {
     let text = match command {
         Command::Serve => {
             let app = Application::build(settings).await.map_err(|e| e.to_string())?;
-            println!("{}", banner::text(&app));
+            // Not println!: a closed stdout (`clickjack-lab | head`) must not stop the lab.
+            let _ = writeln!(std::io::stdout().lock(), "{}", banner::text(&app));
             let handle = app.handle();
             tokio::spawn(async move {
                 if tokio::signal::ctrl_c().await.is_ok() {

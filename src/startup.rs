@@ -58,6 +58,8 @@ pub struct Application {
     bank: Server,
     attacker: Server,
     settings: Settings,
+    /// What start-up created or reissued in the PKI, and why (the banner repeats it).
+    pki_notes: Vec<String>,
     crl_watch: Option<Arc<tokio::task::AbortHandle>>,
 }
 
@@ -71,10 +73,10 @@ impl Application {
 
         let certs = &settings.paths.certs;
         let users: Vec<&str> = SEED_USERS.iter().map(|(name, _, _)| *name).collect();
-        let (pki, issued) = Pki::ensure(certs, &users, settings.network.bind)?;
+        let (pki, provisioned) = Pki::ensure(certs, &users, settings.network.bind)?;
         let pool = db::open(&settings.paths.database).await?;
         sessions::purge_expired(&pool).await.map_err(DbError::from)?;
-        bindings::bind_provisioned(&pool, &pki, &users, &issued).await?;
+        bindings::bind_provisioned(&pool, &pki, &users, &provisioned.issued).await?;
         let recorder = Recorder::start(pool.clone());
 
         let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
@@ -104,7 +106,8 @@ impl Application {
         let attacker = attacker::serve(site, &sites, listeners.attacker, listeners.same_site, same_site_tls)
             .map_err(StartupError::Serve)?;
 
-        Ok(Self { sites, lab, upstream: listeners.upstream, bank, attacker, settings, crl_watch })
+        let pki_notes = provisioned.notes;
+        Ok(Self { sites, lab, upstream: listeners.upstream, bank, attacker, settings, pki_notes, crl_watch })
     }
 
     /// Where a browser reaches the three sites (behind a proxy, the bank is the proxy).
@@ -124,6 +127,11 @@ impl Application {
 
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// What start-up created or reissued in the PKI, and why.
+    pub fn pki_notes(&self) -> &[String] {
+        &self.pki_notes
     }
 
     /// Stops both servers.

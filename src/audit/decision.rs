@@ -125,6 +125,14 @@ impl Trail {
         self.checks.push(check);
     }
 
+    /// The first refusal of an identity on the trail, if any.
+    pub fn identity_refusal(&self) -> Option<(DecidedBy, &str)> {
+        self.checks.iter().find_map(|c| match &c.said {
+            Said::Refused(why) if c.by.is_identity() => Some((c.by, why.as_str())),
+            _ => None,
+        })
+    }
+
     /// The first refusal on the trail, if any.
     pub fn first_refusal(&self) -> Option<(DecidedBy, &str)> {
         self.checks.iter().find_map(|c| match &c.said {

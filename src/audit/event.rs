@@ -59,7 +59,7 @@ impl AuditEvent {
     pub fn of_request(request: RequestFacts, who: Who, trail: Trail, answer: Answer) -> Self {
         let outcome = answer.outcome.as_ref().and_then(Outcome::describe);
         let status_text = || format!("answered {}", answer.status);
-        let identity = trail.first_refusal();
+        let identity = trail.identity_refusal();
         let for_want_of_identity = answer.error.as_ref().is_some_and(|(by, _)| by.is_identity());
         let (by, refused, mut reason) = match (identity, &answer.error) {
             (Some((by, why)), _) if for_want_of_identity => (by, true, why.to_owned()),

@@ -12,7 +12,7 @@ use rcgen::{
 
 use super::cert::{Issued, Validity};
 use super::error::PkiError;
-use super::files::{create_dir, pem_der, read, unreadable, write_private, write_public};
+use super::files::{create_dir, key_matches, read_cert, read_key, unreadable, write_private, write_public};
 
 /// The password of every `.p12` bundle.
 pub const P12_PASSWORD: &str = "lab";
@@ -31,9 +31,8 @@ pub struct Pki {
 impl Pki {
     /// Loads the existing CA without touching any leaf (tests issue their own certificates with it).
     pub fn load(dir: &Path) -> Result<Self, PkiError> {
-        let cert = dir.join("ca.crt");
-        if !cert.exists() {
-            return Err(unreadable(&cert, "no CA here yet"));
+        if !dir.join("ca.crt").exists() && !dir.join("ca.key").exists() && fresh(dir)?.is_empty() {
+            return Err(PkiError::Absent { dir: dir.display().to_string() });
         }
         Self::load_or_create(dir, false)
     }
@@ -43,14 +42,29 @@ impl Pki {
         Self::load_or_create(dir, true)
     }
 
+    /// Loads the CA, or makes one: with `new_ca`, or when `dir` holds nothing of a PKI yet (a
+    /// fresh machine). A CA half gone (its key or certificate) beside certificates it signed is
+    /// an error: a new CA would silently break every browser that trusts the old one.
     pub(super) fn load_or_create(dir: &Path, new_ca: bool) -> Result<Self, PkiError> {
         create_dir(dir)?;
         let (cert_path, key_path) = (dir.join("ca.crt"), dir.join("ca.key"));
-        if !new_ca && cert_path.exists() && key_path.exists() {
-            let ca_pem = read(&cert_path)?;
-            let ca_key = KeyPair::from_pem(&read(&key_path)?).map_err(|e| unreadable(&key_path, e))?;
-            let ca_der = pem_der(&ca_pem).ok_or_else(|| unreadable(&cert_path, "no PEM certificate"))?;
-            return Ok(Self { dir: dir.to_owned(), ca_pem, ca_der, ca_key });
+        if !new_ca {
+            match (cert_path.exists(), key_path.exists()) {
+                (true, true) => return Self::read(dir),
+                (false, false) if fresh(dir)?.is_empty() => {}
+                (has_cert, has_key) => {
+                    let missing = match (has_cert, has_key) {
+                        (false, false) => "ca.crt and ca.key",
+                        (false, _) => "ca.crt",
+                        _ => "ca.key",
+                    };
+                    return Err(PkiError::CaMissing {
+                        dir: dir.display().to_string(),
+                        missing: missing.to_owned(),
+                        found: shortlist(&fresh(dir)?),
+                    });
+                }
+            }
         }
         let ca_key = KeyPair::generate()?;
         let mut params = base_params(CA_COMMON_NAME, Validity::days(3650));
@@ -61,6 +75,17 @@ impl Pki {
         write_private(&key_path, ca_key.serialize_pem().as_bytes())?;
         write_public(&cert_path, cert.pem().as_bytes())?;
         Ok(Self { dir: dir.to_owned(), ca_pem: cert.pem(), ca_der: cert.der().to_vec(), ca_key })
+    }
+
+    /// The CA from `ca.crt` and `ca.key`, which must read and be a pair.
+    fn read(dir: &Path) -> Result<Self, PkiError> {
+        let (cert_path, key_path) = (dir.join("ca.crt"), dir.join("ca.key"));
+        let (ca_pem, ca_der) = read_cert(&cert_path)?;
+        let ca_key = read_key(&key_path)?;
+        if !key_matches(&ca_key, &ca_der) {
+            return Err(unreadable(&key_path, "it is not the key of ca.crt (the two files are not a pair)"));
+        }
+        Ok(Self { dir: dir.to_owned(), ca_pem, ca_der, ca_key })
     }
 
     /// A new certificate (and key) for `user`, written over `<user>.crt`, `.key` and `.p12`.
@@ -160,4 +185,33 @@ pub(super) fn signed_by(leaf: &[u8], ca: &[u8]) -> bool {
     UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, &ca.public_key().subject_public_key.data)
         .verify(leaf.tbs_certificate.as_ref(), &leaf.signature_value.data)
         .is_ok()
+}
+
+/// The files of a lab PKI in `dir` (a CA, a CRL, certificates, keys, bundles): none on a fresh
+/// machine.
+fn fresh(dir: &Path) -> Result<Vec<String>, PkiError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(super::files::io_error(dir, &e)),
+    };
+    let mut found: Vec<String> = entries
+        .flatten()
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| {
+            name == super::names::CRL_FILE
+                || name == super::names::PROVISIONED_FILE
+                || [".crt", ".key", ".p12"].iter().any(|ext| name.ends_with(ext))
+        })
+        .collect();
+    found.sort();
+    Ok(found)
+}
+
+/// A few names of a list, for a message.
+fn shortlist(names: &[String]) -> String {
+    match names.len() {
+        0..=4 => names.join(", "),
+        n => format!("{}, and {} more", names[..3].join(", "), n - 3),
+    }
 }

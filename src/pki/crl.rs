@@ -15,10 +15,10 @@ use time::{Duration, OffsetDateTime};
 use super::ca::Pki;
 use super::cert::Serial;
 use super::error::PkiError;
-use super::files::{read, unreadable, write_public};
+use super::files::{io_error, read, unreadable, unreadable_pem, write_public};
 
 /// The file name of the CRL in the PKI folder.
-pub const CRL_FILE: &str = "crl.pem";
+pub use super::names::CRL_FILE;
 
 /// How far ahead each CRL announces its successor. The bank does not refuse a stale list (it is
 /// the only list there is), but tools that read `crl.pem` expect a `nextUpdate`.
@@ -45,7 +45,7 @@ pub fn path(dir: &Path) -> PathBuf {
 /// The CRL's DER, for the TLS verifier.
 pub fn load_der(dir: &Path) -> Result<CertificateRevocationListDer<'static>, PkiError> {
     let path = path(dir);
-    CertificateRevocationListDer::from_pem_file(&path).map_err(|e| unreadable(&path, e))
+    CertificateRevocationListDer::from_pem_file(&path).map_err(|e| unreadable_pem(&path, &e))
 }
 
 impl Pki {
@@ -70,7 +70,7 @@ impl Pki {
     pub fn revoke(&self, serial: &Serial) -> Result<Revocation, PkiError> {
         let lock_path = self.dir.join("crl.lock");
         let lock = std::fs::File::create(&lock_path).and_then(|file| file.lock().map(|()| file));
-        let _lock = lock.map_err(|source| PkiError::Io { path: lock_path.display().to_string(), source })?;
+        let _lock = lock.map_err(|source| io_error(&lock_path, &source))?;
         let (mut entries, number) = self.crl_entries()?;
         if entries.iter().any(|r| &r.serial == serial) {
             return Ok(Revocation::AlreadyRevoked);
@@ -87,8 +87,8 @@ impl Pki {
     fn crl_entries(&self) -> Result<(Vec<Revoked>, u64), PkiError> {
         let path = path(&self.dir);
         let pem = read(&path)?;
-        let der =
-            CertificateRevocationListDer::from_pem_slice(pem.as_bytes()).map_err(|e| unreadable(&path, e))?;
+        let der = CertificateRevocationListDer::from_pem_slice(pem.as_bytes())
+            .map_err(|e| unreadable_pem(&path, &e))?;
         let (_, crl) = x509_parser::parse_x509_crl(&der).map_err(|e| unreadable(&path, e))?;
         let (_, ca) = x509_parser::parse_x509_certificate(&self.ca_der).map_err(|e| unreadable(&path, e))?;
         crl.verify_signature(ca.public_key())
@@ -132,7 +132,6 @@ impl Pki {
         let path = path(&self.dir);
         let partial = self.dir.join(format!("{CRL_FILE}.{}.partial", std::process::id()));
         write_public(&partial, crl.pem()?.as_bytes())?;
-        std::fs::rename(&partial, &path)
-            .map_err(|source| PkiError::Io { path: path.display().to_string(), source })
+        std::fs::rename(&partial, &path).map_err(|source| io_error(&path, &source))
     }
 }

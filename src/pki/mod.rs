@@ -5,16 +5,22 @@
 //! - [`cert`]: what the lab reads from a certificate (CN, serial, expiry, fingerprint);
 //! - [`ca`]: the CA and the certificates it issues;
 //! - [`provision`]: what every start makes current, and which certificates the lab issued itself;
-//! - [`crl`]: revocation.
+//! - [`crl`]: revocation;
+//! - [`words`]: what is wrong with a damaged file, and what to do.
 
 mod ca;
 mod cert;
 pub mod crl;
 mod error;
 mod files;
+mod names;
 mod provision;
+#[cfg(test)]
+mod tests;
+pub mod words;
 
 pub use ca::{CA_COMMON_NAME, P12_PASSWORD, Pki};
 pub use cert::{CertInfo, Issued, Serial, Validity};
 pub use error::PkiError;
 pub use files::pem_der;
+pub use provision::Provisioned;

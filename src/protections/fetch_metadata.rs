@@ -15,6 +15,8 @@
 //! page, not *which*: with this rule on, even a partner listed in `LAB_FRAME_ANCESTORS` is refused.
 //! A bank that wants to be framed by partners must exempt those pages from the navigation rule.
 //!
+//! Every refusal, of a page load as of a state change, gets an audit row.
+//!
 //! **Flag.** `LAB_FETCH_METADATA=on|off` (default `on`).
 
 use actix_web::body::MessageBody;
@@ -84,7 +86,13 @@ pub async fn enforce(
         }
     } else if on && matches!(*req.method(), Method::GET | Method::HEAD) && !req.path().starts_with("/static/")
     {
-        check_navigation(dest.as_deref(), site.as_deref()).err()
+        // Noted on the trail, so the refused page load gets its audit row: under the defaults this
+        // refusal is the only trace a framed attack leaves (a served GET writes nothing).
+        let refusal = check_navigation(dest.as_deref(), site.as_deref()).err();
+        if let Some(reason) = &refusal {
+            super::note(&req, Check::refused(DecidedBy::FetchMetadata, reason.clone()));
+        }
+        refusal
     } else {
         None
     };

@@ -6,12 +6,17 @@ use std::sync::Arc;
 
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::pem::{self, PemObject};
+
+use crate::pki::words;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    #[error("{path}: {reason}")]
-    File { path: String, reason: String },
+    /// A file that does not read: what is wrong with it, and what to do.
+    #[error("{path}: {reason}. {fix}")]
+    File { path: String, reason: String, fix: String },
+    #[error(transparent)]
+    Pki(#[from] crate::pki::PkiError),
     #[error("TLS configuration: {0}")]
     Rustls(#[from] rustls::Error),
     #[error("client certificate verifier: {0}")]
@@ -26,7 +31,7 @@ pub fn provider() -> Arc<CryptoProvider> {
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let certs = CertificateDer::pem_file_iter(path)
         .and_then(|iter| iter.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| file_error(path, e))?;
+        .map_err(|e| pem_error(path, &e))?;
     if certs.is_empty() {
         return Err(file_error(path, "no certificate in the file"));
     }
@@ -34,5 +39,10 @@ pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
 }
 
 pub fn file_error(path: &Path, reason: impl std::fmt::Display) -> TlsError {
-    TlsError::File { path: path.display().to_string(), reason: reason.to_string() }
+    TlsError::File { path: path.display().to_string(), reason: reason.to_string(), fix: words::fix(path) }
+}
+
+/// A PEM file that does not read, in words.
+pub fn pem_error(path: &Path, error: &pem::Error) -> TlsError {
+    file_error(path, words::pem(error))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 
-use super::material::{TlsError, file_error, provider, read_certs};
+use super::material::{TlsError, file_error, pem_error, provider, read_certs};
 use super::verifier::LabVerifier;
 use crate::audit::Recorder;
 use crate::identity::mode::MtlsMode;
@@ -58,8 +58,15 @@ pub fn server_config(
         None => builder.with_no_client_auth(),
     };
     let key_path = certs_dir.join("server.key");
-    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| file_error(&key_path, e))?;
-    let mut config = builder.with_single_cert(read_certs(&certs_dir.join("server.crt"))?, key)?;
+    let cert_path = certs_dir.join("server.crt");
+    let key = PrivateKeyDer::from_pem_file(&key_path).map_err(|e| pem_error(&key_path, &e))?;
+    let mut config = builder.with_single_cert(read_certs(&cert_path)?, key).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => file_error(
+            &key_path,
+            format!("it is not the key of {} (the two files are not a pair)", cert_path.display()),
+        ),
+        other => TlsError::Rustls(other),
+    })?;
     if client_auth {
         // A resumed session skips the verifier: no CRL check and no audit of a refusal. Every
         // connection gets a full handshake instead (the requests on it are re-checked anyway).

@@ -2,7 +2,7 @@
 //! validity dates, the clientAuth extended key usage, the CRL), wrapped so that
 //!
 //! - every refused certificate is reported, with its reason, to the audit log (rustls itself
-//!   logs nothing about a refused handshake);
+//!   logs nothing about a refused handshake; [`super::accept`] logs it, with the peer's address);
 //! - a changed `crl.pem` takes effect without a restart ([`LabVerifier::watch`]);
 //! - the proxy mode can run the very same checks on a certificate forwarded in a header.
 
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
-use super::material::{TlsError, provider, read_certs};
+use super::material::{TlsError, file_error, provider, read_certs};
 use crate::audit::{AuditEvent, CertSeen, Recorder};
 use crate::pki::{CertInfo, crl};
 use rustls::client::danger::HandshakeSignatureValid;
@@ -143,7 +143,6 @@ impl ClientCertVerifier for LabVerifier {
         let result = self.current().verify_client_cert(end_entity, intermediates, now);
         if let (Err(error), Some(recorder)) = (&result, &self.recorder) {
             let refusal = refusal(end_entity, error);
-            tracing::info!("client certificate refused: {}", refusal.reason);
             recorder.record_soon(AuditEvent::handshake(refusal.cert.as_ref().map(seen), refusal.reason));
         }
         result
@@ -177,14 +176,12 @@ fn build(
     ca_der: &[u8],
     certs_dir: &Path,
 ) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-    let file_error =
-        |reason: String| TlsError::File { path: crl::path(certs_dir).display().to_string(), reason };
-    let crl = crl::load_der(certs_dir).map_err(|e| file_error(e.to_string()))?;
+    let crl = crl::load_der(certs_dir)?;
     // rustls matches a CRL to its issuer by name; a list from another CA of the same name (after
     // `certs --new-ca`, say) would make every handshake fail with a puzzling error.
     let signed = x509_parser::parse_x509_crl(&crl).ok().zip(x509_parser::parse_x509_certificate(ca_der).ok());
     if signed.is_none_or(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_err()) {
-        return Err(file_error("not a CRL signed by the lab CA in ca.crt".to_owned()));
+        return Err(file_error(&crl::path(certs_dir), "it is not a CRL signed by the lab CA in ca.crt"));
     }
     Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), provider())
         .with_crls([crl])

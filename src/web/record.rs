@@ -1,5 +1,5 @@
-//! Middleware: one audit row for every state-changing request and for every request on which an
-//! identity was refused, composed from the request's trail and the bank's answer, and written by
+//! Middleware: one audit row for every state-changing request and for every request something
+//! refused on the way (an identity, a framed page load), composed from the request's trail and the bank's answer, and written by
 //! the recorder before the answer leaves. A new protection or identity path gets its row by
 //! noting its decision on the trail, or by refusing with an [`AppError`].
 
@@ -30,10 +30,14 @@ pub async fn record(
         let _ = Visitor::of(req.request()).await;
     }
     let res = next.call(req).await?;
-    let trail = trail::take(res.request());
-    if !changes_state && trail.first_refusal().is_none() {
-        return Ok(res.map_into_left_body());
+    if !changes_state {
+        if !trail::refused(res.request()) {
+            return Ok(res.map_into_left_body());
+        }
+        // A refused page load (a framed one, an identity refused): who it came from (reads only).
+        let _ = Visitor::of(res.request()).await;
     }
+    let trail = trail::take(res.request());
     let facts = trail::facts(res.request());
     let visitor = res.request().extensions().get::<Visitor>().cloned().unwrap_or_default();
     let who = Who { username: visitor.username(), cert: visitor.cert.as_ref().map(|c| c.seen()) };

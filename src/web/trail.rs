@@ -36,6 +36,11 @@ pub fn remark(req: &HttpRequest, text: String) {
     with(req, |trail| trail.remarks.push(text));
 }
 
+/// Whether something on the trail so far refused (an identity, a protection).
+pub fn refused(req: &HttpRequest) -> bool {
+    req.extensions().get::<Trail>().is_some_and(|trail| trail.first_refusal().is_some())
+}
+
 /// The trail so far, taken off the request.
 pub fn take(req: &HttpRequest) -> Trail {
     req.extensions_mut().remove::<Trail>().unwrap_or_default()

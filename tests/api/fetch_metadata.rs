@@ -127,6 +127,56 @@ async fn a_framed_load_of_the_confirmation_page_by_another_origin_is_refused() {
 }
 
 #[tokio::test]
+async fn a_refused_framed_load_leaves_an_audit_row_and_a_served_page_none() {
+    // Arrange: attack 1 under the defaults, as Chromium sends it (BROWSER.md): the framed GET of
+    // the confirmation page carries the certificate, no Origin, the attacker as Referer.
+    let app = spawn_app(&[]).await;
+    let client = app.client_as("alice");
+    let referer = format!("{}/attacks/basic.html", app.sites.cross_site);
+    let framed = [
+        ("Sec-Fetch-Site", "cross-site"),
+        ("Sec-Fetch-Mode", "navigate"),
+        ("Sec-Fetch-Dest", "iframe"),
+        ("Referer", referer.as_str()),
+    ];
+    let top_level =
+        [("Sec-Fetch-Site", "none"), ("Sec-Fetch-Mode", "navigate"), ("Sec-Fetch-Dest", "document")];
+
+    // Act
+    let (refused, _) = read(get_confirm_with(&app, &client, CONFIRM_QUERY, &framed).await).await;
+    let (served, page) = read(get_confirm_with(&app, &client, CONFIRM_QUERY, &top_level).await).await;
+
+    // Assert: one row, for the refusal; the served page wrote nothing.
+    assert_eq!((refused, served), (403, 200), "{page}");
+    type Row = (String, String, String, String, String, Option<String>, Option<String>, i64, Option<String>);
+    let rows: Vec<Row> = app
+        .fetch_all(
+            "SELECT method, path, decision, decided_by, reason, username, cert_cn, status, referer \
+             FROM audit_events ORDER BY id",
+        )
+        .await;
+    assert_eq!(rows.len(), 1, "{rows:#?}");
+    let (method, path, decision, decided_by, reason, username, cert_cn, status, logged_referer) = &rows[0];
+    assert_eq!(
+        (method.as_str(), decision.as_str(), decided_by.as_str(), *status),
+        ("GET", "refused", "fetch-metadata", 403)
+    );
+    assert!(path.starts_with("/transfer/confirm?to=bob"), "{path}");
+    assert!(
+        reason.contains("Sec-Fetch-Dest: iframe") && reason.contains("Sec-Fetch-Site: cross-site"),
+        "{reason}"
+    );
+    assert_eq!(
+        (username.as_deref(), cert_cn.as_deref()),
+        (Some("alice"), Some("alice")),
+        "the certificate came along"
+    );
+    assert_eq!(logged_referer.as_deref(), Some(referer.as_str()));
+    let audit_page = read(client.get(app.url("/audit")).send().await.unwrap()).await.1;
+    assert!(audit_page.contains("/transfer/confirm?to=bob"), "shown on the audit page: {audit_page}");
+}
+
+#[tokio::test]
 async fn a_framed_load_by_the_bank_itself_is_shown() {
     let app = spawn_app(&[]).await;
     let client = app.client_as("alice");

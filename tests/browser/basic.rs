@@ -30,7 +30,13 @@ in_both_engines! {
 
         assert!(frame.is_framing_refusal(), "the engine's own refusal page for a refused frame: {frame:?}");
         assert!(!predicted.succeeds());
-        assert_eq!(app.count("SELECT COUNT(*) FROM audit_events").await, 0, "no request reached the bank");
+        // The trace attack 1 leaves under the defaults: the framed GET, refused by Fetch Metadata.
+        let rows: Vec<(String, String, String)> =
+            app.fetch_all("SELECT method, path, decided_by FROM audit_events").await;
+        assert_eq!(rows.len(), 1, "only the refused page load, no POST: {rows:?}");
+        let (method, path, decided_by) = &rows[0];
+        assert_eq!((method.as_str(), decided_by.as_str()), ("GET", "fetch-metadata"), "{rows:?}");
+        assert!(path.starts_with("/transfer/confirm"), "{rows:?}");
     }
 
     async fn frame_headers_alone_stop_it(engine: Engine) {
