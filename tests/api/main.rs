@@ -17,6 +17,7 @@ mod login;
 mod misconfig;
 mod multistep;
 mod origin;
+mod pages;
 mod proxy;
 mod samesite;
 mod tls;
