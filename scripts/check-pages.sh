@@ -6,7 +6,8 @@
 # presents alice's certificate without a prompt; stops both when done.
 #
 #   scripts/check-pages.sh              # every page
-#   PAGES_ONLY=/lab scripts/check-pages.sh  # the pages whose path contains /lab
+#   PAGES_ONLY=lab scripts/check-pages.sh   # only the checks whose name contains "lab"
+#   LAB_PROTECTIONS=off scripts/check-pages.sh  # any LAB_* variable set here reaches the lab
 #
 # Needs node >= 18, npm, Chromium (CHROMIUM_BIN, else /usr/lib/chromium/chromium) and certutil/
 # pk12util (libnss3-tools). The npm packages (axe-core, lighthouse, puppeteer-core) are installed
@@ -33,8 +34,13 @@ cargo build --quiet
 work=$(mktemp -d /tmp/pagecheck.XXXXXX)
 lab_pid=
 cleanup() {
-  [ -n "$lab_pid" ] && kill "$lab_pid" 2>/dev/null && wait "$lab_pid" 2>/dev/null
+  local status=$?
+  if [ -n "$lab_pid" ]; then
+    kill "$lab_pid" 2>/dev/null || true
+    wait "$lab_pid" 2>/dev/null || true
+  fi
   rm -rf "$work"
+  exit "$status"
 }
 trap cleanup EXIT
 
