@@ -78,7 +78,12 @@ impl Sites {
     /// (`LAB_ALLOWED_ORIGINS`).
     pub fn allowed_origins(&self, extra: &[Origin]) -> AllowedOrigins {
         let mut origins = self.bank_origins();
-        origins.extend(extra.iter().cloned());
+        // An extra that is one of the bank's own is listed once.
+        for origin in extra {
+            if !origins.contains(origin) {
+                origins.push(origin.clone());
+            }
+        }
         AllowedOrigins::from_list(origins)
     }
 }

@@ -27,6 +27,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/lab/probe.svg", web::get().to(probe_image));
 }
 
+/// The query the reset redirects with, so the lab page confirms it (a GET that writes nothing).
+const RESET_DONE: &str = "reset=done";
+
 #[derive(Template)]
 #[template(path = "lab.html")]
 struct LabPage {
@@ -36,6 +39,8 @@ struct LabPage {
     engines: [Engine; 2],
     /// The visitor's engine, from its User-Agent (None: another one, such as Safari's WebKit).
     your_engine: Option<Engine>,
+    /// Arrived from the reset (`?reset=done`): say that it happened.
+    reset_done: bool,
 }
 
 impl LabPage {
@@ -55,6 +60,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor
         rows: board::rows(&state.settings, &state.sites, victim, your_engine, &detected),
         engines: Engine::ALL,
         your_engine,
+        reset_done: req.query_string().split('&').any(|pair| pair == RESET_DONE),
         you: by.map_or("not signed in", |by| match by {
             SignedInBy::Certificate => "signed in by certificate",
             SignedInBy::Password => "signed in by password",
@@ -71,7 +77,7 @@ pub async fn reset(
 ) -> Result<HttpResponse> {
     db::reset(&state.pool).await.map_err(|e| AppError::internal("reset", e))?;
     lab.renders.clear();
-    Ok(done(Outcome::Reset, see_other("/lab")))
+    Ok(done(Outcome::Reset, see_other(&format!("/lab?{RESET_DONE}"))))
 }
 
 #[derive(serde::Deserialize)]

@@ -10,7 +10,10 @@
 //! no inline code) enables them only after the page has been visible for a moment
 //! (`LAB_GESTURE_DELAY_MS`) *and* the pointer has moved or a key has been pressed after that. A click that
 //! arrives right after the page appeared (the second half of a double-click) meets a disabled
-//! button.
+//! button. A touch screen or a pen has no pointer that hovers before it presses: there, a press
+//! itself (`pointerType` touch or pen) after the delay is the person's gesture, so a tap enables
+//! the button. A mouse press never counts: DoubleClickjacking's second click is one. The page says
+//! under the button why it is grey and what turns it on.
 //!
 //! **Limits.** It is a client-side script: a browser without JavaScript cannot confirm at all, and
 //! it cannot stop a patient attacker who makes the victim click twice, slowly. It does not stop
@@ -26,7 +29,33 @@ pub struct GestureGuard {
     pub delay_ms: u32,
 }
 
+impl GestureGuard {
+    /// The delay as a person reads it: "1 second", "1.5 seconds".
+    pub fn delay_seconds(&self) -> String {
+        let (whole, tenths) = (self.delay_ms / 1000, self.delay_ms % 1000 / 100);
+        match (whole, tenths) {
+            (1, 0) => "1 second".to_owned(),
+            (_, 0) => format!("{whole} seconds"),
+            _ => format!("{whole}.{tenths} seconds"),
+        }
+    }
+}
+
 /// The guard when `LAB_GESTURE_GUARD=on`, with the page-visible delay of `LAB_GESTURE_DELAY_MS`.
 pub fn when(on: bool, delay_ms: u32) -> Option<GestureGuard> {
     on.then_some(GestureGuard { script: "/static/js/gesture-guard.js", delay_ms })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delay_reads_as_seconds() {
+        let said = |delay_ms| GestureGuard { script: "", delay_ms }.delay_seconds();
+        assert_eq!(said(1000), "1 second");
+        assert_eq!(said(500), "0.5 seconds");
+        assert_eq!(said(2000), "2 seconds");
+        assert_eq!(said(1250), "1.2 seconds");
+    }
 }

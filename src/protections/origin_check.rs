@@ -81,10 +81,11 @@ pub fn check(
         )),
         (Some(value), _) => match Origin::parse(value) {
             Ok(o) if allowed.contains(&o) => Ok(format!("Origin {o} is allowed")),
-            Ok(o) => Err(refuse(
+            // The header's value is already named in the message: say it once.
+            Ok(_) => Err(refuse(
                 "Origin",
                 value,
-                format!("{o} is not the bank's origin (allowed: {})", allowed.describe()),
+                format!("it is not the bank's origin (allowed: {})", allowed.describe()),
             )),
             Err(e) => Err(refuse("Origin", value, format!("unreadable Origin: {e}"))),
         },

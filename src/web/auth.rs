@@ -24,6 +24,13 @@ struct LoginPage {
     error: Option<String>,
 }
 
+#[derive(Template)]
+#[template(path = "signout.html")]
+struct SignOutPage {
+    layout: Layout,
+    password_allowed: bool,
+}
+
 #[derive(Deserialize)]
 pub struct LoginForm {
     #[serde(default)]
@@ -97,6 +104,17 @@ pub async fn login(
         response.add_cookie(&cookie).map_err(|e| AppError::internal("session cookie", e))?;
     }
     Ok(response)
+}
+
+/// `GET /logout` (a link, or the address typed): says who you are and how to stop being them. A
+/// password session gets the sign-out button; a certificate cannot be signed out of, and the page
+/// says what to do instead.
+pub async fn signout_page(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {
+    let page = SignOutPage {
+        layout: Layout::new(&state, &visitor, "Sign out").await?,
+        password_allowed: state.settings.identity.mtls.allows_password(),
+    };
+    render(StatusCode::OK, &page)
 }
 
 pub async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse> {

@@ -17,15 +17,31 @@ use crate::state;
 struct ErrorPage<'a> {
     layout: Layout,
     status: u16,
-    message: &'a str,
-    hint: Option<&'static str>,
+    message: Vec<Part<'a>>,
+    hint: Vec<Part<'a>>,
     sign_in: bool,
     /// The error is about the visitor's certificate: the start page can say which step is missing.
     about_certificates: bool,
 }
 
-/// Unknown routes.
+/// A piece of an error's text: the parts between backticks are code (a command, a flag).
+struct Part<'a> {
+    text: &'a str,
+    code: bool,
+}
+
+/// Splits `text` at its backticks: every second piece is code.
+fn parts(text: &str) -> Vec<Part<'_>> {
+    text.split('`')
+        .enumerate()
+        .filter(|(_, text)| !text.is_empty())
+        .map(|(i, text)| Part { text, code: i % 2 == 1 })
+        .collect()
+}
+
+/// Unknown routes. The visitor is resolved first, so the page's header says who they are.
 pub async fn not_found(req: HttpRequest) -> Result<HttpResponse> {
+    let _ = Visitor::of(&req).await;
     Err(AppError::NotFound(format!("the bank has no page at {}", req.path())))
 }
 
@@ -81,10 +97,32 @@ fn page(
     let template = ErrorPage {
         layout: Layout::without_forms(&state, visitor.as_ref(), title),
         status: status.as_u16(),
-        message,
-        hint,
+        message: parts(message),
+        hint: hint.map(parts).unwrap_or_default(),
         sign_in: status == StatusCode::UNAUTHORIZED && state.settings.identity.mtls.allows_password(),
         about_certificates,
     };
     super::respond::render(status, &template)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parts;
+
+    #[test]
+    fn backticks_mark_code() {
+        let split: Vec<(&str, bool)> =
+            parts("Bind it with `certs bind <user>` (or `cn`).").iter().map(|p| (p.text, p.code)).collect();
+        assert_eq!(
+            split,
+            [
+                ("Bind it with ", false),
+                ("certs bind <user>", true),
+                (" (or ", false),
+                ("cn", true),
+                (").", false)
+            ]
+        );
+        assert!(parts("").is_empty());
+    }
 }

@@ -22,6 +22,7 @@ use crate::protections::frame::REPORT_PATH;
 
 /// Mounts every bank route.
 pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
+    let favicon = static_dir.join("favicon.ico");
     cfg.app_data(
         web::FormConfig::default()
             .error_handler(|e, _| AppError::BadRequest(format!("The form could not be read: {e}.")).into()),
@@ -32,6 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     .route("/", web::get().to(pages::dashboard))
     .route("/login", web::get().to(auth::login_form))
     .route("/login", web::post().to(auth::login))
+    .route("/logout", web::get().to(auth::signout_page))
     .route("/logout", web::post().to(auth::logout))
     .route("/transfer", web::get().to(transfer::form))
     .route("/transfer", web::post().to(transfer::execute))
@@ -40,6 +42,14 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &Path) {
     .route("/audit", web::get().to(pages::audit))
     .route("/api/me", web::get().to(api::me))
     .route(REPORT_PATH, web::post().to(report::csp_report))
+    // Browsers ask every site for it; without one, each page logs a 404.
+    .route(
+        "/favicon.ico",
+        web::get().to(move || {
+            let favicon = favicon.clone();
+            async move { actix_files::NamedFile::open(favicon) }
+        }),
+    )
     .service(actix_files::Files::new("/static", static_dir))
     .default_service(web::to(errors::not_found));
 }

@@ -19,6 +19,7 @@ mod login;
 mod misconfig;
 mod multistep;
 mod origin;
+mod pages;
 mod proxy;
 mod samesite;
 mod startup;

@@ -115,6 +115,30 @@ pub async fn click_at(page: &Page, point: Point) {
     timeout(Duration::from_secs(10), page.click(point)).await.expect("click in time").expect("click");
 }
 
+/// A tap of one finger at `point` (CDP Input.dispatchTouchEvent, touch emulated on this headless
+/// desktop browser): a press and a release, with no pointer moving or hovering before it.
+pub async fn tap_at(page: &Page, point: Point) {
+    use chromiumoxide::cdp::browser_protocol::emulation::SetTouchEmulationEnabledParams;
+    use chromiumoxide::cdp::browser_protocol::input::{
+        DispatchTouchEventParams, DispatchTouchEventType, TouchPoint,
+    };
+    let touch =
+        SetTouchEmulationEnabledParams::builder().enabled(true).max_touch_points(1).build().expect("touch");
+    timeout(Duration::from_secs(10), page.execute(touch))
+        .await
+        .expect("touch in time")
+        .expect("touch emulation");
+    for (kind, points) in [
+        (DispatchTouchEventType::TouchStart, vec![TouchPoint::new(point.x, point.y)]),
+        // chromiumoxide leaves an empty list out, which Chromium refuses; it takes the point here.
+        (DispatchTouchEventType::TouchEnd, vec![TouchPoint::new(point.x, point.y)]),
+    ] {
+        let event =
+            DispatchTouchEventParams::builder().r#type(kind).touch_points(points).build().expect("event");
+        timeout(Duration::from_secs(10), page.execute(event)).await.expect("tap in time").expect("tap");
+    }
+}
+
 /// A JPEG of the top of the page, where the attack happens.
 pub async fn screenshot(page: &Page) -> Result<Vec<u8>, String> {
     use chromiumoxide::cdp::browser_protocol::page::{CaptureScreenshotFormat, Viewport};

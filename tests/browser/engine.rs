@@ -209,6 +209,17 @@ impl Session {
         }
     }
 
+    /// A tap of a finger at `point`, as on a touch screen: no pointer moves or hovers before it.
+    pub async fn tap_at(&self, tab: &Tab, point: Point) {
+        match (&self.driver, tab) {
+            (Driver::Chromium(_), Tab::Chromium(page)) => {
+                chromium::tap_at(page, CdpPoint { x: point.x, y: point.y }).await
+            }
+            (Driver::Firefox(f), Tab::Firefox(handle)) => f.tap_at(handle, point.x, point.y).await,
+            _ => unreachable!("a tab of another engine"),
+        }
+    }
+
     /// DoubleClickjacking's trap: the first half of a double-click at `spot` in `popup` (which
     /// navigates `opener` to the bank and closes itself), then the second half at the same spot
     /// of `opener`, as soon as the bank's page has loaded there.

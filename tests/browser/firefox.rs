@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction, TouchActions};
 use fantoccini::wd::WindowHandle;
 use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
@@ -215,6 +215,19 @@ impl Firefox {
             steps.push(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
         }
         self.pointer(tab, steps).await;
+    }
+
+    /// A tap of one finger at (`x`, `y`): a WebDriver touch pointer, pressed and released.
+    pub async fn tap_at(&self, tab: &WindowHandle, x: f64, y: f64) {
+        assert!(self.focus(tab).await, "the tab is open");
+        let _ = self.client.enter_parent_frame().await;
+        let finger = TouchActions::new("finger".into())
+            .then(PointerAction::MoveTo { duration: None, x, y })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        let done = timeout(Duration::from_secs(10), self.client.perform_actions(finger)).await;
+        let _ = self.client.release_actions().await;
+        done.expect("tap in time").expect("tap");
     }
 
     /// Every open tab and window, with its address.

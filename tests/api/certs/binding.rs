@@ -23,6 +23,11 @@ async fn a_valid_but_unbound_certificate_gets_a_403_that_says_so_and_an_audit_ro
     let message = error_message(&page);
     assert!(message.contains("not bound to alice's account") && message.contains(&fp), "{message}");
     assert!(page.contains("Certificate not bound to the account"), "{page}");
+    // The way out is a command, shown as code, not between backticks.
+    assert!(
+        page.contains("<code>clickjack-lab certs bind &#60;user&#62;</code>") && !page.contains('`'),
+        "{page}"
+    );
     assert_not_bound(&app, &spare, "GET /api/me with the unbound certificate").await;
     let rows = audit_rows(&app, &fp).await;
     let seen: Vec<_> =

@@ -26,7 +26,7 @@ async fn the_reset_restores_balances_and_clears_transfers_badges_and_the_audit_l
 
     // Assert
     assert_eq!(response.status(), 303);
-    assert_eq!(location(&response), "/lab");
+    assert_eq!(location(&response), "/lab?reset=done");
     assert_eq!(balances(&app).await, SEEDED);
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM lab_verdicts").await, 0, "the badges went with the transfers");
@@ -37,6 +37,10 @@ async fn the_reset_restores_balances_and_clears_transfers_badges_and_the_audit_l
     assert_eq!((method.as_str(), path.as_str(), *status), ("POST", "/lab/reset", 303));
     assert!(reason.contains("the lab was reset"), "{reason}");
     assert_eq!(badges(&lab_page(&app, &client).await), vec![]);
+    let (status, after) = read(client.get(app.url("/lab?reset=done")).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(after.contains("id=\"reset-done\"") && after.contains("The lab was reset"), "{after}");
+    assert!(!lab_page(&app, &client).await.contains("id=\"reset-done\""), "only where the reset sent you");
 }
 
 #[tokio::test]

@@ -117,4 +117,28 @@ in_both_engines! {
         .await;
         browser.close().await;
     }
+
+    async fn the_gesture_guard_lets_a_person_on_a_touch_screen_confirm_with_taps(engine: Engine) {
+        let app = lab(&[]).await;
+        let browser = Session::launch_alone(&app, engine, Profile::with_certificate("alice")).await;
+        let tab = browser.open(&app.url("/transfer/confirm?to=bob&amount=5.00&memo=lunch")).await;
+        let button = browser.centre_of(&tab, "#confirm-transfer").await;
+        let disabled = "document.getElementById('confirm-transfer') ? document.getElementById('confirm-transfer').disabled : null";
+        // A tap the moment the page appears is what a double-tap trap would land: it changes nothing.
+        browser.tap_at(&tab, button).await;
+        assert_eq!(browser.eval(&tab, disabled).await, true, "a tap before the delay left the button disabled");
+        assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 0);
+        // A person reads, then taps (twice, if the first tap only woke the button up).
+        browser.read().await;
+        for _ in 0..2 {
+            if browser.try_eval(&tab, disabled).await.and_then(|v| v.as_bool()).is_none() {
+                break;
+            }
+            browser.tap_at(&tab, button).await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        until("bob to be paid", Duration::from_secs(10), async || app.balances().await["bob"] == 100_500).await;
+        assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 1, "the taps confirmed once");
+        browser.close().await;
+    }
 }
