@@ -21,6 +21,7 @@
   var title = document.createElement("h2");
   title.textContent = "What the bank did (the lab's narrator, not part of the attack)";
   var list = document.createElement("ol");
+  list.reversed = true;
   var waiting = document.createElement("p");
   waiting.className = "waiting";
   waiting.textContent = "Nothing yet: make the click the page asks for, and the lab tells here what the bank did.";
@@ -32,7 +33,8 @@
     var li = document.createElement("li");
     li.setAttribute("data-kind", event.kind);
     li.textContent = event.text;
-    list.appendChild(li);
+    // The newest first: the box keeps its height, so the latest news is the one in view.
+    list.insertBefore(li, list.firstChild);
     waiting.hidden = true;
     if (event.kind === "landed" || event.kind === "refused") {
       panel.setAttribute("data-outcome", event.kind);

@@ -139,13 +139,15 @@ pub fn note_attack(app: &TestApp, browser: &Session, url: &str, shot: &str) {
 /// appended to `docs/measured.tsv`, from which the README's matrix is generated.
 pub async fn assert_outcome(app: &TestApp, predicted: &Outcome) {
     let moved = money_moved(app, predicted.succeeds()).await;
-    assert_eq!(
-        moved,
-        predicted.succeeds(),
-        "the lab predicted {predicted:?}, but the money {} (balances {:?})",
-        if moved { "moved" } else { "did not move" },
-        app.balances().await
-    );
+    if moved != predicted.succeeds() {
+        let seen: Vec<(String, String, String, String)> =
+            app.fetch_all("SELECT method, path, decision, reason FROM audit_events ORDER BY id").await;
+        panic!(
+            "the lab predicted {predicted:?}, but the money {} (balances {:?}); the bank saw {seen:#?}",
+            if moved { "moved" } else { "did not move" },
+            app.balances().await
+        );
+    }
     let last = app.last_attack.lock().unwrap().clone();
     if let Some(narrated) = last.as_ref().and_then(|a| a.narrated.as_deref()) {
         // The attack page told the trainee what happened, and never "landed" when nothing moved.
