@@ -58,6 +58,11 @@ pub async fn run(settings: &Settings, args: BrowserArgs) -> Result<ExitStatus, S
     let made = profile::ensure(&Recipe::for_user(engine, user), certs, &sites, &dir)?;
     let url = format!("{}{}", sites.bank, args.open);
     let mut command = launch::command(engine, &binary, &dir, &url, args.headless);
+    // The browser's own chatter (D-Bus, GPU, fonts: harmless, and alarming in red) goes to a log.
+    let log = dir.join("browser.log");
+    let output = std::fs::File::create(&log).map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    let errors = output.try_clone().map_err(|e| format!("cannot write {}: {e}", log.display()))?;
+    command.stdout(output).stderr(errors);
     let child = command.spawn().map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
     let made = match made {
         Made::Built => "built now",
@@ -65,11 +70,12 @@ pub async fn run(settings: &Settings, args: BrowserArgs) -> Result<ExitStatus, S
     };
     println!(
         "started {} as {user} (pid {})\n  binary   {}\n  profile  {} ({made}; your own browser profile is untouched)\n  \
-         opening  {url}",
+         opening  {url}\n  log      {} (the browser's own messages)",
         engine.label(),
         child.id(),
         binary.display(),
         dir.display(),
+        log.display(),
     );
     if !answers(settings.network.bind, sites.bank.port()) {
         eprintln!(

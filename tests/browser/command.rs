@@ -127,6 +127,12 @@ in_both_engines! {
         assert!(profile.join(clickjack_lab::browser::profile::STAMP).is_file());
         assert!(!output.contains("nothing answers"), "the bank answers: {output}");
         assert!(output.contains("built now"), "{output}");
+        let log = profile.join("browser.log");
+        assert!(output.contains(&log.display().to_string()) && log.is_file(), "the browser's own log: {output}");
+        assert!(
+            !output.lines().any(|line| line.starts_with('[') || line.starts_with("*** ")),
+            "the browser's own messages stay in its log, out of the terminal: {output}"
+        );
         assert_eq!(own_nssdb(), before, "the user's own NSS database is untouched");
         stop(vec![run]).await;
 
