@@ -147,3 +147,24 @@ async fn an_unknown_scenario_tag_is_dropped_not_stored() {
     assert_eq!(verdict(&app).await, (Some("framed".into()), None));
     assert_eq!(badges(&lab_page(&app, &client).await), vec![]);
 }
+
+#[tokio::test]
+async fn the_session_attack_landed_by_a_certificate_earns_no_badge_and_the_lab_says_why() {
+    // The cookie-session page is about a password session; alice visits it with her certificate.
+    let app = spawn_app(&[("LAB_FETCH_METADATA", "off")]).await;
+    let client = app.client_as("alice");
+
+    let form = render(&app, &client, "cookie-session", FRAMED).await;
+    click(&app, &client, &form, "iframe").await;
+
+    assert_eq!(verdict(&app).await, (Some("framed".into()), Some("cookie-session".into())));
+    let (signed_in_by,): (Option<String>,) = app.fetch_one("SELECT signed_in_by FROM lab_verdicts").await;
+    assert_eq!(signed_in_by.as_deref(), Some("certificate"));
+    let page = lab_page(&app, &client).await;
+    assert!(badges(&page).is_empty(), "the /lab row does not say solved next to its blocked prediction");
+    let row = row(&page, "cookie-session");
+    assert!(
+        row.contains("solved-otherwise") && row.contains("a client certificate, not the password session"),
+        "{row}"
+    );
+}
