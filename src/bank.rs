@@ -10,7 +10,7 @@ use actix_web::middleware::{ErrorHandlers, from_fn};
 use actix_web::{App, HttpServer, web};
 
 use crate::lab::observer::{self, LabState};
-use crate::protections::headers::{self, SecurityHeaders};
+use crate::protections::headers;
 use crate::protections::{body, csrf, fetch_metadata, origin_check};
 use crate::state::AppState;
 use crate::web::{errors, record};
@@ -20,7 +20,6 @@ use crate::{lab, proxy, tls};
 pub struct Bank {
     pub state: web::Data<AppState>,
     pub lab: web::Data<LabState>,
-    pub headers: web::Data<SecurityHeaders>,
     /// The bank's own scripts and stylesheets (`static/`).
     pub static_dir: PathBuf,
 }
@@ -38,8 +37,8 @@ pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig
         let app = App::new()
             .app_data(bank.state.clone())
             .app_data(bank.lab.clone())
-            .app_data(bank.headers.clone())
             .configure(lab::page::routes)
+            .configure(lab::panel::routes)
             .configure(|cfg| crate::web::routes(cfg, &bank.static_dir));
         wrap_in_order!(
             app,

@@ -53,6 +53,11 @@ pub enum AppError {
     BadRequest(String),
     #[error("Nothing here: {0}")]
     NotFound(String),
+    #[error(
+        "The protections panel answers only on this machine (start the lab with LAB_ALLOW_PUBLIC=yes to \
+         switch protections from elsewhere)."
+    )]
+    LocalOnly,
     #[error("Something went wrong inside the bank; the details are in the server log.")]
     Internal(String),
 }
@@ -74,6 +79,7 @@ impl AppError {
             Self::Transfer(_) => "Check the transfer",
             Self::BadRequest(_) => "Bad request",
             Self::NotFound(_) => "Not found",
+            Self::LocalOnly => "Only on this machine",
             Self::Internal(_) => "Internal error",
         }
     }
@@ -91,7 +97,7 @@ impl AppError {
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
             Self::Transfer(_) | Self::BadRequest(_) => DecidedBy::Input,
-            Self::NotFound(_) | Self::Internal(_) => DecidedBy::Bank,
+            Self::NotFound(_) | Self::LocalOnly | Self::Internal(_) => DecidedBy::Bank,
         }
     }
 
@@ -188,7 +194,8 @@ impl ResponseError for AppError {
             | Self::CertificateMismatch { .. }
             | Self::OriginRefused { .. }
             | Self::CsrfRefused(_)
-            | Self::FetchMetadataRefused(_) => StatusCode::FORBIDDEN,
+            | Self::FetchMetadataRefused(_)
+            | Self::LocalOnly => StatusCode::FORBIDDEN,
             Self::Transfer(TransferError::RequestIdTaken) => StatusCode::BAD_REQUEST,
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,

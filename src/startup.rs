@@ -20,7 +20,7 @@ use crate::db::{self, DbError, SEED_USERS};
 use crate::identity::mode::MtlsMode;
 use crate::lab::observer::LabState;
 use crate::pki::{Pki, PkiError};
-use crate::protections::headers::SecurityHeaders;
+use crate::protections::live::Live;
 use crate::sites::{Ports, Sites};
 use crate::state::AppState;
 use crate::tls::{self, BankTls, TlsError};
@@ -86,16 +86,12 @@ impl Application {
             allowed_origins: sites.allowed_origins(&settings.protections.allowed_origins),
             sites: sites.clone(),
             verifier: tls.verifier,
+            protections: Live::new(settings.protections.clone()),
             recorder,
             settings: settings.clone(),
         };
         let lab = web::Data::new(LabState::new(settings.lab));
-        let bank = Bank {
-            state: web::Data::new(state),
-            lab: lab.clone(),
-            headers: web::Data::new(SecurityHeaders::new(&settings.protections.frame)),
-            static_dir,
-        };
+        let bank = Bank { state: web::Data::new(state), lab: lab.clone(), static_dir };
         let bank = bank::serve(bank, listeners.bank, tls.server).map_err(StartupError::Serve)?;
         let same_site_tls = tls::server_config(certs, None)?;
         let site = attacker::Site {

@@ -10,6 +10,7 @@ use crate::audit::Recorder;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::origin::AllowedOrigins;
+use crate::protections::live::Live;
 use crate::sites::Sites;
 use crate::tls::LabVerifier;
 
@@ -23,6 +24,15 @@ pub struct AppState {
     /// certificates through them. `None` with `LAB_MTLS=off`.
     pub verifier: Option<Arc<LabVerifier>>,
     pub recorder: Recorder,
+    /// The protections in force now (`settings.protections` holds those the lab started with).
+    pub protections: Live,
+}
+
+impl AppState {
+    /// The settings in force now: the start-up settings with the protections of this moment.
+    pub fn effective_settings(&self) -> Settings {
+        Settings { protections: self.protections.now().protections.clone(), ..self.settings.clone() }
+    }
 }
 
 /// The bank's state. Without it a request is answered with an error, never served unguarded:

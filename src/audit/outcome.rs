@@ -42,6 +42,10 @@ pub enum Outcome {
     NothingToSignOut,
     /// The seeded balances are back; transfers and the audit log are gone.
     Reset,
+    /// The protections panel switched protections (`FLAG was -> is` for each that changed).
+    ProtectionsSwitched {
+        changes: Vec<String>,
+    },
     /// A browser's CSP violation report, summarised.
     CspReport {
         summary: String,
@@ -73,6 +77,12 @@ impl Outcome {
                 "the lab was reset: seeded balances restored, transfers and audit log cleared".to_owned()
             }
             Self::CspReport { summary } => summary.clone(),
+            Self::ProtectionsSwitched { changes } if changes.is_empty() => {
+                "the protections panel was sent the protections already in force: nothing changed".to_owned()
+            }
+            Self::ProtectionsSwitched { changes } => {
+                format!("the protections panel switched {} for everyone", changes.join(", "))
+            }
         })
     }
 }

@@ -8,9 +8,11 @@
 mod parse;
 mod read;
 mod settings;
+mod switch;
 pub mod vars;
 
 pub use settings::{ConfigError, Paths, Settings};
+pub use switch::SWITCHABLE;
 pub use vars::{VARS, Var};
 
 impl Settings {

@@ -50,7 +50,7 @@ const GESTURE_DELAY_FLOOR: (u32, &str) = (
     "the second click of a double-click can come after it, and the guard would not stop DoubleClickjacking",
 );
 
-fn protections(env: &Env<'_>) -> Result<Protections, ConfigError> {
+pub(super) fn protections(env: &Env<'_>) -> Result<Protections, ConfigError> {
     Ok(Protections {
         frame: FramePolicy {
             mode: env.choice(&FRAME, FrameMode::from_choice)?,

@@ -9,7 +9,7 @@
 //!   outcome its handlers attach;
 //! - [`feed`] and [`narrate`]: what the bank did for each attack, told on the attack page;
 //! - [`probe`]: what the bank sees of a browser, for the attacker site's start page;
-//! - [`page`]: the `/lab` page and its reset.
+//! - [`page`]: the `/lab` page and its reset; [`panel`]: the protections switched while it runs.
 //!
 //! The bank knows none of this: no transfer code names a scenario or a detection.
 
@@ -20,6 +20,7 @@ pub mod matrix;
 pub mod narrate;
 pub mod observer;
 pub mod page;
+pub mod panel;
 pub mod probe;
 pub mod renders;
 pub mod scenarios;

@@ -96,7 +96,8 @@ fn shown(req: &HttpRequest, scenario: &Scenario, state: &AppState) -> String {
         Delivery::FramedClick { framer: Framer::SameSite, .. } => &state.sites.same_site,
         _ => &state.sites.cross_site,
     };
-    let frame = &state.settings.protections.frame;
+    let now = state.protections.now();
+    let frame = &now.protections.frame;
     if frame.blocks(framer) {
         let mut headers = Vec::new();
         if let Some(xfo) = frame.x_frame_options() {

@@ -57,7 +57,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor
     let detected = verdicts::solved(&state.pool).await?;
     let page = LabPage {
         layout: Layout::new(&state, &visitor, "The lab").await?,
-        rows: board::rows(&state.settings, &state.sites, victim, your_engine, &detected),
+        rows: board::rows(&state.effective_settings(), &state.sites, victim, your_engine, &detected),
         engines: Engine::ALL,
         your_engine,
         reset_done: req.query_string().split('&').any(|pair| pair == RESET_DONE),

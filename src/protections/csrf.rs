@@ -43,7 +43,7 @@ pub async fn enforce(
     }
     let verdict = async {
         let state = state::of(req.request())?;
-        if !state.settings.protections.csrf_token {
+        if !state.protections.now().protections.csrf_token && !super::live::always_guarded(req.path()) {
             return Ok(Check::off(DecidedBy::CsrfToken, CSRF_TOKEN.name));
         }
         let visitor = Visitor::of(req.request()).await?;

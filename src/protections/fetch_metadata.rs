@@ -68,7 +68,7 @@ pub async fn enforce(
         Ok(state) => state,
         Err(error) => return gate::refuse(req, error),
     };
-    let on = state.settings.protections.fetch_metadata;
+    let on = state.protections.now().protections.fetch_metadata || super::live::always_guarded(req.path());
     let facts = trail::facts(req.request());
     let (dest, site) = (facts.sec_fetch_dest, facts.sec_fetch_site);
     let refusal = if super::judged(&req) {

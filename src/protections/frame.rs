@@ -51,6 +51,19 @@ pub struct FramePolicy {
 }
 
 impl FrameMode {
+    /// The `LAB_FRAME` value that names this mode.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deny => "deny",
+            Self::SameOrigin => "sameorigin",
+            Self::Allowlist => "allowlist",
+            Self::Off => "off",
+            Self::Meta => "meta",
+            Self::AllowFrom => "allow-from",
+            Self::ReportOnly => "report-only",
+        }
+    }
+
     /// The mode a `LAB_FRAME` value names.
     pub fn from_choice(text: &str) -> Option<Self> {
         Some(match text {

@@ -12,7 +12,9 @@ pub mod fetch_metadata;
 pub mod frame;
 pub mod framebuster;
 pub mod gesture_guard;
+pub mod header_values;
 pub mod headers;
+pub mod live;
 pub mod origin_check;
 pub mod samesite;
 

@@ -34,7 +34,7 @@ pub async fn enforce(
         Ok(state) => state,
         Err(error) => return gate::refuse(req, error),
     };
-    if !state.settings.protections.origin_check {
+    if !state.protections.now().protections.origin_check && !super::live::always_guarded(req.path()) {
         super::note(&req, Check::off(DecidedBy::OriginCheck, ORIGIN_CHECK.name));
         return gate::pass(req, next).await;
     }

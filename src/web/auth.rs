@@ -95,7 +95,7 @@ pub async fn login(
         sessions::end(&state.pool, old).await?;
     }
     let (_, token) = sessions::start(&state.pool, Some(user.id)).await?;
-    let same_site = state.settings.protections.samesite;
+    let same_site = state.protections.now().protections.samesite;
     let mut response = done(Outcome::SignedIn { user: user.username.to_string() }, see_other("/"));
     for cookie in [
         sessions::cookie(sessions::COOKIE, token, same_site),
@@ -124,7 +124,7 @@ pub async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<Http
     sessions::end(&state.pool, session).await?;
     let mut response = done(Outcome::SignedOut, see_other("/login"));
     response
-        .add_cookie(&sessions::removal(sessions::COOKIE, state.settings.protections.samesite))
+        .add_cookie(&sessions::removal(sessions::COOKIE, state.protections.now().protections.samesite))
         .map_err(|e| AppError::internal("session cookie", e))?;
     Ok(response)
 }
@@ -150,6 +150,7 @@ async fn with_session(
     }
     let (session, token) = sessions::start(&state.pool, None).await?;
     visitor.session = Some(session);
-    let cookie = sessions::cookie(sessions::PRE_LOGIN_COOKIE, token, state.settings.protections.samesite);
+    let cookie =
+        sessions::cookie(sessions::PRE_LOGIN_COOKIE, token, state.protections.now().protections.samesite);
     Ok((visitor, Some(cookie)))
 }

@@ -42,21 +42,20 @@ impl Layout {
     /// The layout of an error page: no forms, so no token and no sign-out button.
     pub fn without_forms(state: &AppState, visitor: Option<&Visitor>, title: &str) -> Self {
         let user = visitor.and_then(|v| v.user.as_ref());
+        let now = state.protections.now();
+        let protections = &now.protections;
         Self {
             title: title.to_owned(),
             username: user.map(|(u, _)| u.username.to_string()),
             signed_in_by: user.map(|(_, by)| by.as_str()),
             cert: visitor.and_then(|v| v.cert.clone()),
             mtls: state.settings.identity.mtls.as_str(),
-            settings: state.settings.protections.summary(),
+            settings: protections.summary(),
             can_sign_out: false,
             csrf_token: None,
-            meta_policy: state.settings.protections.frame.meta_policy(),
-            framebuster: state.settings.protections.framebuster.assets(),
-            gesture_guard: gesture_guard::when(
-                state.settings.protections.gesture_guard,
-                state.settings.protections.gesture_delay_ms,
-            ),
+            meta_policy: protections.frame.meta_policy(),
+            framebuster: protections.framebuster.assets(),
+            gesture_guard: gesture_guard::when(protections.gesture_guard, protections.gesture_delay_ms),
             start_page: format!("{}/start", state.sites.cross_site),
         }
     }
@@ -64,7 +63,7 @@ impl Layout {
 
 /// The visitor's CSRF token if the check is on and there is an identity to bind it to.
 pub async fn token(state: &AppState, visitor: &Visitor) -> Result<Option<String>> {
-    if !state.settings.protections.csrf_token {
+    if !state.protections.now().protections.csrf_token {
         return Ok(None);
     }
     Ok(match visitor.csrf_subject() {

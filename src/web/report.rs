@@ -10,7 +10,7 @@ use crate::protections::frame;
 use crate::state::AppState;
 
 pub async fn csp_report(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse> {
-    if state.settings.protections.frame.report_only().is_none() {
+    if state.protections.now().protections.frame.report_only().is_none() {
         return Err(AppError::NotFound("reports are collected only with LAB_FRAME=report-only".into()));
     }
     let summary = frame::describe_report(&body).map_err(AppError::BadRequest)?;

@@ -14,6 +14,7 @@ mod engine;
 mod errors;
 mod firefox;
 mod frames;
+mod panel;
 mod profile;
 mod proxy;
 mod scenarios;

@@ -5,6 +5,7 @@
 mod desk;
 mod detection;
 mod page;
+mod panel;
 mod reset;
 
 pub use reqwest::Client;
