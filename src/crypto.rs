@@ -30,7 +30,7 @@ pub fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

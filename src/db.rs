@@ -138,8 +138,7 @@ async fn seed(pool: &SqlitePool) -> Result<(), DbError> {
     .map_err(DbError::Seed)?;
 
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-    for table in ["audit_events", "first_steps", "transfers", "csrf_tokens", "sessions", "accounts", "users"]
-    {
+    for table in ["audit_events", "first_steps", "transfers", "sessions", "accounts", "users"] {
         sqlx::query(&format!("DELETE FROM {table}")).execute(&mut *tx).await?;
     }
     let now = clock::now_ms();

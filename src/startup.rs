@@ -20,6 +20,7 @@ use crate::db::{self, DbError, SEED_USERS};
 use crate::identity::mode::MtlsMode;
 use crate::lab::observer::LabState;
 use crate::pki::{Pki, PkiError};
+use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
 use crate::sites::{Ports, Sites};
 use crate::state::AppState;
@@ -81,12 +82,14 @@ impl Application {
 
         let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
         let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
+        let csrf_key = CsrfKey::load(&pool).await.map_err(DbError::from)?;
         let state = AppState {
             pool,
             allowed_origins: sites.allowed_origins(&settings.protections.allowed_origins),
             sites: sites.clone(),
             verifier: tls.verifier,
             protections: Live::new(settings.protections.clone()),
+            csrf_key,
             recorder,
             settings: settings.clone(),
         };

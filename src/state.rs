@@ -10,6 +10,7 @@ use crate::audit::Recorder;
 use crate::config::Settings;
 use crate::error::AppError;
 use crate::origin::AllowedOrigins;
+use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
 use crate::sites::Sites;
 use crate::tls::LabVerifier;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub recorder: Recorder,
     /// The protections in force now (`settings.protections` holds those the lab started with).
     pub protections: Live,
+    /// The key CSRF tokens are computed under.
+    pub csrf_key: CsrfKey,
 }
 
 impl AppState {

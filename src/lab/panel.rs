@@ -12,8 +12,8 @@ use crate::audit::Outcome;
 use crate::config::{SWITCHABLE, Var};
 use crate::error::{AppError, Result};
 use crate::identity::SignedIn;
+use crate::protections::Protections;
 use crate::protections::live::PANEL_PATH;
-use crate::protections::{Protections, csrf};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::respond::{done, render, see_other};
@@ -83,7 +83,7 @@ async fn page(
     let page = PanelPage {
         layout: Layout::new(&state, &me.visitor, "Protections").await?,
         rows,
-        token: csrf::token_for(&state.pool, &subject).await?,
+        token: state.csrf_key.token_for(&subject.to_string()),
         switched: query.iter().any(|(k, v)| k == "switched" && v == "1"),
     };
     render(StatusCode::OK, &page)

@@ -17,11 +17,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use sqlx::SqlitePool;
 
 use super::body::Body;
+pub use super::csrf_key::CsrfKey;
 use crate::audit::{Check, DecidedBy};
-use crate::clock;
 use crate::config::vars::CSRF_TOKEN;
 use crate::crypto;
 use crate::error::AppError;
@@ -48,7 +47,7 @@ pub async fn enforce(
         }
         let visitor = Visitor::of(req.request()).await?;
         let presented = presented(&req);
-        match check(&state.pool, visitor.csrf_subject().as_ref(), presented.as_deref()).await? {
+        match check(&state.csrf_key, visitor.csrf_subject().as_ref(), presented.as_deref()) {
             Ok(why) => Ok(Check::passed(DecidedBy::CsrfToken, why)),
             Err(reason) => Err(AppError::CsrfRefused(reason)),
         }
@@ -77,46 +76,36 @@ fn presented(req: &ServiceRequest) -> Option<String> {
     url::form_urlencoded::parse(&body.0).find(|(key, _)| key == FIELD).map(|(_, value)| value.into_owned())
 }
 
-/// The token of `subject`, created on first use.
-pub async fn token_for(pool: &SqlitePool, subject: &Subject) -> sqlx::Result<String> {
-    let key = subject.to_string();
-    let session = match subject {
-        Subject::Session(id) => Some(*id),
-        Subject::Certificate(_) => None,
-    };
-    sqlx::query(
-        "INSERT OR IGNORE INTO csrf_tokens (subject, session_id, token, created_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(&key)
-    .bind(session)
-    .bind(crypto::random_token())
-    .bind(clock::now_ms())
-    .execute(pool)
-    .await?;
-    sqlx::query_scalar("SELECT token FROM csrf_tokens WHERE subject = ?").bind(&key).fetch_one(pool).await
-}
-
 /// Checks a presented token. `Ok` carries a sentence for the audit log, `Err` the refusal reason.
-pub async fn check(
-    pool: &SqlitePool,
-    subject: Option<&Subject>,
-    presented: Option<&str>,
-) -> sqlx::Result<Result<String, String>> {
+pub fn check(key: &CsrfKey, subject: Option<&Subject>, presented: Option<&str>) -> Result<String, String> {
     let Some(subject) = subject else {
-        return Ok(Err("no signed-in identity or session to bind a token to".to_owned()));
+        return Err("no signed-in identity or session to bind a token to".to_owned());
     };
     let Some(presented) = presented.filter(|t| !t.is_empty()) else {
-        return Ok(Err(format!("no {FIELD} field or X-CSRF-Token header was sent")));
+        return Err(format!("no {FIELD} field or X-CSRF-Token header was sent"));
     };
-    let expected: Option<String> = sqlx::query_scalar("SELECT token FROM csrf_tokens WHERE subject = ?")
-        .bind(subject.to_string())
-        .fetch_optional(pool)
-        .await?;
-    Ok(match expected {
-        None => Err(format!("no token was ever issued to {subject}")),
-        Some(expected) if crypto::constant_time_eq(expected.as_bytes(), presented.as_bytes()) => {
-            Ok(format!("the token matches the one issued to {subject}"))
-        }
-        Some(_) => Err(format!("the token does not match the one issued to {subject}")),
-    })
+    if crypto::constant_time_eq(key.token_for(&subject.to_string()).as_bytes(), presented.as_bytes()) {
+        Ok(format!("the token matches the one issued to {subject}"))
+    } else {
+        Err(format!("the token does not match the one issued to {subject}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_bound_to_its_identity_and_its_key() {
+        let key = CsrfKey::random();
+        let alice = Subject::Certificate("AB:CD".into());
+        let bob = Subject::Certificate("EF:01".into());
+        let token = key.token_for(&alice.to_string());
+        assert_eq!(token, key.token_for(&alice.to_string()), "the same on every page");
+        assert!(check(&key, Some(&alice), Some(&token)).is_ok());
+        assert!(check(&key, Some(&bob), Some(&token)).unwrap_err().contains("does not match"));
+        assert!(check(&CsrfKey::random(), Some(&alice), Some(&token)).is_err(), "another bank's key");
+        assert!(check(&key, Some(&alice), None).unwrap_err().contains("no csrf_token field"));
+        assert!(check(&key, None, Some(&token)).is_err());
+    }
 }

@@ -8,6 +8,7 @@
 
 pub mod body;
 pub mod csrf;
+pub mod csrf_key;
 pub mod fetch_metadata;
 pub mod frame;
 pub mod framebuster;

@@ -3,8 +3,8 @@
 
 use crate::error::Result;
 use crate::identity::Visitor;
+use crate::protections::Setting;
 use crate::protections::gesture_guard::{self, GestureGuard};
-use crate::protections::{Setting, csrf};
 use crate::state::AppState;
 use crate::tls::peer::PeerCert;
 
@@ -66,8 +66,5 @@ pub async fn token(state: &AppState, visitor: &Visitor) -> Result<Option<String>
     if !state.protections.now().protections.csrf_token {
         return Ok(None);
     }
-    Ok(match visitor.csrf_subject() {
-        Some(subject) => Some(csrf::token_for(&state.pool, &subject).await?),
-        None => None,
-    })
+    Ok(visitor.csrf_subject().map(|subject| state.csrf_key.token_for(&subject.to_string())))
 }

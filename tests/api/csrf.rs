@@ -3,7 +3,7 @@
 
 use crate::common::{form_value, spawn_app};
 use crate::helpers::{
-    BY_CSRF_TOKEN, Form, FormBody, SEEDED, assert_refused, balances, confirm, cookie_value, location,
+    BY_CSRF_TOKEN, Form, FormBody, SEEDED, assert_refused, balances, confirm, cookie_value, location, read,
     session_set_cookie, submit,
 };
 
@@ -126,4 +126,28 @@ async fn with_csrf_tokens_off_no_token_is_rendered_or_needed() {
     assert_eq!(response.status(), 303);
     let (alice, bob, mallory) = SEEDED;
     assert_eq!(balances(&app).await, (alice - 1_000, bob + 1_000, mallory));
+}
+
+#[tokio::test]
+async fn page_views_write_nothing_to_the_database_and_their_tokens_still_work() {
+    use sqlx::Connection;
+    let app = spawn_app(&[]).await;
+    let alice = app.client_as("alice");
+    // Watched from before alice's first page: her first token used to be written then.
+    let url = format!("sqlite://{}?mode=ro", app.database.display());
+    let mut watcher = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    // `data_version` changes when another connection commits a write to the file.
+    let version = async |c: &mut sqlx::SqliteConnection| -> i64 {
+        sqlx::query_scalar("PRAGMA data_version").fetch_one(&mut *c).await.unwrap()
+    };
+    let before = version(&mut watcher).await;
+    for path in ["/", "/transfer", "/transfer/confirm?to=bob&amount=1.00&memo=x", "/lab", "/audit"] {
+        let (status, page) = read(alice.get(app.url(path)).send().await.unwrap()).await;
+        assert_eq!(status, 200, "{path}: {page}");
+    }
+    assert_eq!(version(&mut watcher).await, before, "a page view wrote to the database");
+    // The token those pages carried (computed, not stored) confirms a transfer.
+    let confirmation = confirm(&app, &alice, "bob", "1.00", "x").await;
+    assert_eq!(submit(&app, &alice, "/transfer", &confirmation.form).await.status(), 303);
+    assert_ne!(version(&mut watcher).await, before, "the control: the transfer's write is seen");
 }
