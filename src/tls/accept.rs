@@ -37,7 +37,9 @@ where
     B: MessageBody + 'static,
 {
     let refusals = Arc::new(Refusals::default());
-    let secure = AppConfig::default();
+    // actix-web's default app configuration (it says `http` and `localhost:8080`: its constructor
+    // with the real values is private). Nothing in the bank reads `connection_info` or `url_for`.
+    let app_config = AppConfig::default();
     Ok(Server::build()
         .workers(2)
         .disable_signals()
@@ -48,8 +50,8 @@ where
                 .client_disconnect_timeout(Duration::from_secs(1))
                 .on_connect_ext(|io: &TlsStream<TcpStream>, data| super::peer::on_connect(io, data))
                 .finish(map_config(factory(), {
-                    let secure = secure.clone();
-                    move |()| secure.clone()
+                    let app_config = app_config.clone();
+                    move |()| app_config.clone()
                 }));
             let acceptor = Acceptor::new(config.clone());
             let refusals = refusals.clone();
