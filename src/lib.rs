@@ -43,6 +43,8 @@ pub mod attacker;
 /// The lab, watching the bank from outside: scenarios, expected outcomes under the current
 /// flags, solve detection, the `/lab` page.
 pub mod lab;
+/// The simulated victim: a headless browser the lab drives like a person (DevTools or WebDriver BiDi).
+pub mod victim;
 /// The bank's pages and API, and each request's audit trail.
 pub mod web;
 

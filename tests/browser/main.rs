@@ -19,3 +19,4 @@ mod profile;
 mod proxy;
 mod scenarios;
 mod start;
+mod victim_driver;

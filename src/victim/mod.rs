@@ -1,0 +1,12 @@
+//! The simulated victim: a real headless browser (Chromium or Firefox) on a lab user's profile,
+//! which the lab drives like a person (pages opened and read, the mouse moved and pressed) through
+//! the engine's own remote protocol, with no driver program in between.
+
+/// Chromium through the DevTools protocol over a pipe.
+pub mod chromium;
+/// Starts the browser, drives it, and kills it with every process it started.
+pub mod driver;
+/// Firefox through WebDriver BiDi on a loopback port.
+pub mod firefox;
+/// Windows, pointer actions and errors, as both engines' drivers speak them.
+pub mod terms;
