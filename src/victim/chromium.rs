@@ -1,64 +1,29 @@
-//! Chromium driven through the DevTools protocol over `--remote-debugging-pipe`: no port is
-//! opened, so nobody else on the machine can drive a browser that holds a user's certificate.
-//! The browser reads commands on its fd 3 and writes answers and events on its fd 4, each a JSON
-//! message ended by a NUL byte. Every window is reached through a flattened session of its own
-//! (`sessionId` on the messages), attached on first use, so popups are driven like the first tab.
+//! Chromium driven through the DevTools protocol over its pipe ([`super::pipe`]). Every window is
+//! reached through a flattened session of its own (`sessionId` on the messages), attached on first
+//! use, so popups are driven like the first tab. The viewport is set on each session: a headless
+//! window's size counts a frame the page does not get.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, PipeReader, PipeWriter, Write};
-use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::process::CommandExt;
 use std::process::Command;
-use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
 use std::time::Instant;
 
 use serde_json::{Value, json};
 
+use super::pipe::{self, Channel, Pipes};
 use super::terms::{DriverError, Pointer, Window, WindowId, base64_decode, remote_value_to_json};
 
-/// The driver's ends of the two pipes, and the browser's until it has started.
-pub struct Pipes {
-    commands: PipeWriter,
-    events: PipeReader,
-    _browser_ends: (PipeReader, PipeWriter),
-    size: (u32, u32),
-}
-
-/// Adds a driven Chromium's flags to `command`, and has its child map the pipes to fds 3 and 4.
+/// Adds a driven Chromium's flags to `command`, and the pipes it is driven through.
 pub fn prepare(command: &mut Command, user_agent: &str, width: u32, height: u32) -> std::io::Result<Pipes> {
-    let (their_commands, commands) = std::io::pipe()?;
-    let (events, their_events) = std::io::pipe()?;
     command
         .arg("--remote-debugging-pipe")
         .arg(format!("--user-agent={user_agent}"))
         .arg(format!("--window-size={width},{height}"));
-    let (read, write) = (their_commands.as_raw_fd(), their_events.as_raw_fd());
-    // SAFETY: between fork and exec the closure only calls fcntl and dup2, which are
-    // async-signal-safe, on descriptors the parent keeps open until the child has started.
-    unsafe { command.pre_exec(move || map_fds(read, write)) };
-    Ok(Pipes { commands, events, _browser_ends: (their_commands, their_events), size: (width, height) })
-}
-
-/// In the child: `read` becomes fd 3 and `write` fd 4, inherited by the browser. Each is first
-/// copied above both (either may already sit where the other is to go); dup2 clears close-on-exec.
-fn map_fds(read: RawFd, write: RawFd) -> std::io::Result<()> {
-    let check = |fd: i32| if fd < 0 { Err(std::io::Error::last_os_error()) } else { Ok(fd) };
-    // SAFETY: plain descriptor calls on descriptors this process owns.
-    unsafe {
-        let (read, write) = (
-            check(libc::fcntl(read, libc::F_DUPFD_CLOEXEC, 10))?,
-            check(libc::fcntl(write, libc::F_DUPFD_CLOEXEC, 10))?,
-        );
-        check(libc::dup2(read, 3))?;
-        check(libc::dup2(write, 4))?;
-    }
-    Ok(())
+    pipe::open(command)
 }
 
 /// A DevTools connection to a started Chromium.
 pub struct Cdp {
-    commands: PipeWriter,
-    inbox: Receiver<Value>,
+    channel: Channel,
     next_id: u64,
     /// The page targets open, in the order they appeared, with their last known address.
     windows: Vec<Window>,
@@ -75,32 +40,10 @@ pub struct Cdp {
 
 impl Cdp {
     /// Talks to the browser just started with `pipes`, once it answers.
-    pub fn connect(pipes: Pipes, until: Instant) -> Result<Self, DriverError> {
-        // The browser's ends close here: its exit then ends the events pipe.
-        let Pipes { commands, events, _browser_ends, size } = pipes;
-        drop(_browser_ends);
-        let (sender, inbox) = channel();
-        let reader = move || {
-            let mut events = BufReader::new(events);
-            let mut message = Vec::new();
-            while events.read_until(0, &mut message).is_ok_and(|n| n > 0) {
-                let text = message.strip_suffix(&[0]).unwrap_or(&message);
-                // What does not parse is not a message: ignored.
-                if let Ok(value) = serde_json::from_slice::<Value>(text)
-                    && sender.send(value).is_err()
-                {
-                    break;
-                }
-                message.clear();
-            }
-        };
-        std::thread::Builder::new()
-            .name("cdp-events".into())
-            .spawn(reader)
-            .map_err(|e| DriverError::Start(format!("cannot start the DevTools reader: {e}")))?;
+    pub fn connect(pipes: Pipes, size: (u32, u32), until: Instant) -> Result<Self, DriverError> {
+        let channel = Channel::start(pipes)?;
         let mut cdp = Self {
-            commands,
-            inbox,
+            channel,
             next_id: 0,
             windows: Vec::new(),
             sessions: HashMap::new(),
@@ -143,7 +86,7 @@ impl Cdp {
         self.loaded.remove(&session);
         while !self.loaded.contains(&session) {
             self.check(window, &session)?;
-            let message = self.next_message(until, &format!("{url} to load"))?;
+            let message = self.channel.receive(until, &format!("{url} to load"))?;
             self.note(&message);
         }
         Ok(())
@@ -221,7 +164,6 @@ impl Cdp {
         self.sessions.insert(window.clone(), session.clone());
         let on = Some((window.as_str(), session.as_str()));
         self.call(on, "Page.enable", json!({}), until)?;
-        // The window's size includes what headless Chromium counts as its frame: the viewport is set.
         let (width, height) = self.size;
         let metrics = json!({ "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false });
         self.call(on, "Emulation.setDeviceMetricsOverride", metrics, until)?;
@@ -243,12 +185,12 @@ impl Cdp {
         if let Some((_, session)) = on {
             message["sessionId"] = json!(session);
         }
-        self.send(&message)?;
+        self.channel.send(&message)?;
         loop {
             if let Some((window, session)) = on {
                 self.check(window, session)?;
             }
-            let message = self.next_message(until, method)?;
+            let message = self.channel.receive(until, method)?;
             if message["id"].as_u64() != Some(id) {
                 self.note(&message);
                 continue;
@@ -261,27 +203,11 @@ impl Cdp {
         }
     }
 
-    fn send(&mut self, message: &Value) -> Result<(), DriverError> {
-        let mut bytes = message.to_string().into_bytes();
-        bytes.push(0);
-        self.commands.write_all(&bytes).map_err(|e| DriverError::Crashed(format!("writing to Chromium: {e}")))
-    }
-
     fn check(&self, window: &str, session: &str) -> Result<(), DriverError> {
         if self.gone.contains(window) || self.gone.contains(session) {
             return Err(DriverError::WindowGone(window.to_owned()));
         }
         Ok(())
-    }
-
-    fn next_message(&mut self, until: Instant, what: &str) -> Result<Value, DriverError> {
-        match self.inbox.recv_timeout(until.saturating_duration_since(Instant::now())) {
-            Ok(message) => Ok(message),
-            Err(RecvTimeoutError::Timeout) => Err(DriverError::TimedOut(what.to_owned())),
-            Err(RecvTimeoutError::Disconnected) => {
-                Err(DriverError::Crashed("Chromium closed its pipe".into()))
-            }
-        }
     }
 
     /// What an event changes; events of no interest (and odd messages) change nothing.
@@ -312,7 +238,7 @@ impl Cdp {
             "Page.javascriptDialogOpening" => {
                 let reply = json!({ "id": 0, "method": "Page.handleJavaScriptDialog",
                     "params": { "accept": true }, "sessionId": message["sessionId"] });
-                let _ = self.send(&reply);
+                let _ = self.channel.send(&reply);
             }
             _ => {}
         }

@@ -82,7 +82,7 @@ impl Driver {
         let mut process = Process { child };
         let until = deadline.min(Instant::now() + START);
         let connected = match pipes {
-            Some(pipes) => Cdp::connect(pipes, until).map(Protocol::Chromium),
+            Some(pipes) => Cdp::connect(pipes, (launch.width, launch.height), until).map(Protocol::Chromium),
             None => {
                 let size = (launch.width, launch.height);
                 Bidi::connect(&log_path, &mut process.child, size, until).map(Protocol::Firefox)

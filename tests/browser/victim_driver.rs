@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clickjack_lab::browser::profile::{self, Recipe};
-use clickjack_lab::victim::driver::{Driver, Launch, Pointer};
+use clickjack_lab::config::Settings;
+use clickjack_lab::victim::driver::{Driver, DriverError, Launch, Pointer};
 
 use crate::common::until;
 use crate::engine::{Engine, places};
@@ -95,5 +96,66 @@ in_both_engines! {
         })
         .await
         .unwrap();
+    }
+
+    async fn a_hundred_popups_are_listed_and_a_popup_closing_under_the_press_does_not_hang(engine: Engine) {
+        let _place = places(1).await;
+        let dir = tempfile::Builder::new().prefix("vd").tempdir_in("/tmp").unwrap();
+        let sites = Settings::defaults().network.sites();
+        profile::build(&Recipe::for_user(engine, "alice"), crate::common::pki::shared(), &sites, dir.path()).unwrap();
+        let binary = crate::profile::finder().find(engine).unwrap();
+        let path = dir.path().to_owned();
+
+        tokio::task::spawn_blocking(move || {
+            let (mut driver, first) = open(engine, binary, path, "about:blank".into());
+            // Each press opens as many popups as the browser lets one gesture open: Firefox (with
+            // the prefs WebDriver sets) all 100, Chromium one. Chromium gets a few presses.
+            let flood = "window.opened = 0; document.addEventListener('mousedown', () => { \
+                         for (let i = 0; i < 100; i++) if (window.open('about:blank')) window.opened++; }); true";
+            driver.evaluate(&first, flood).unwrap();
+            let mut opened = 0;
+            for _ in 0..20 {
+                driver.pointer(&first, Pointer::Down { x: 50.0, y: 50.0, count: 1 }).unwrap();
+                driver.pointer(&first, Pointer::Up { x: 50.0, y: 50.0, count: 1 }).unwrap();
+                opened = driver.evaluate(&first, "window.opened").unwrap().as_u64().unwrap() as usize;
+                if opened >= 100 {
+                    break;
+                }
+            }
+            assert!(opened >= 20, "the page opened popups: {opened}");
+            let (started, mut windows) = (Instant::now(), Vec::new());
+            while windows.len() != 1 + opened && started.elapsed() < Duration::from_secs(5) {
+                windows = driver.windows().unwrap();
+            }
+            assert_eq!(windows.len(), 1 + opened, "every popup is listed");
+            assert_eq!(windows[0].id, first, "oldest first");
+
+            // A popup that closes itself when pressed, as DoubleClickjacking's does.
+            let popup = windows.last().unwrap().id.clone();
+            let trap = "document.documentElement.style.height = '100%'; \
+                        document.addEventListener('mousedown', () => window.close()); true";
+            driver.evaluate(&popup, trap).unwrap();
+            driver.pointer(&popup, Pointer::Move { x: 100.0, y: 100.0 }).unwrap();
+            for action in [Pointer::Down { x: 100.0, y: 100.0, count: 1 }, Pointer::Up { x: 100.0, y: 100.0, count: 1 }] {
+                let pressed = Instant::now();
+                let result = driver.pointer(&popup, action);
+                assert!(pressed.elapsed() <= Duration::from_millis(300), "{action:?} took {:?}", pressed.elapsed());
+                assert!(matches!(result, Ok(()) | Err(DriverError::WindowGone(_))), "{action:?}: {result:?}");
+            }
+            until_gone(&mut driver, &popup);
+            assert_eq!(driver.evaluate(&first, "1 + 1").unwrap(), 2, "the first window is still driven");
+            driver.close();
+        })
+        .await
+        .unwrap();
+    }
+}
+
+/// Waits (a few seconds at most) until `window` is no longer listed.
+fn until_gone(driver: &mut Driver, window: &str) {
+    let started = Instant::now();
+    while driver.windows().unwrap().iter().any(|w| w.id == window) {
+        assert!(started.elapsed() < Duration::from_secs(5), "the popup closed itself");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
