@@ -234,10 +234,11 @@ impl Cdp {
                 self.gone.extend(session);
             }
             "Page.loadEventFired" => self.loaded.extend(message["sessionId"].as_str().map(str::to_owned)),
-            // A dialog would stop the page; a person reads it and clicks OK.
+            // A dialog would stop the page: it is dismissed, as Firefox's BiDi session does by default.
+            // (Answered with id 0, which no call waits for.)
             "Page.javascriptDialogOpening" => {
                 let reply = json!({ "id": 0, "method": "Page.handleJavaScriptDialog",
-                    "params": { "accept": true }, "sessionId": message["sessionId"] });
+                    "params": { "accept": false }, "sessionId": message["sessionId"] });
                 let _ = self.channel.send(&reply);
             }
             _ => {}
