@@ -43,7 +43,10 @@ pub mod attacker;
 /// The lab, watching the bank from outside: scenarios, expected outcomes under the current
 /// flags, solve detection, the `/lab` page.
 pub mod lab;
-/// The simulated victim: a headless browser the lab drives like a person (DevTools or WebDriver BiDi).
+/// Practice: challenges, the exploit server, the simulated victim and the replay of each delivery.
+pub mod practice;
+/// A headless browser driven like a person: Chromium over the DevTools protocol on a pipe,
+/// Firefox over WebDriver BiDi.
 pub mod victim;
 /// The bank's pages and API, and each request's audit trail.
 pub mod web;

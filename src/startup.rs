@@ -25,7 +25,7 @@ use crate::protections::live::Live;
 use crate::sites::{Ports, Sites};
 use crate::state::AppState;
 use crate::tls::{self, BankTls, TlsError};
-use crate::{attacker, sessions};
+use crate::{attacker, practice, sessions};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -94,13 +94,17 @@ impl Application {
             settings: settings.clone(),
         };
         let lab = web::Data::new(LabState::new(settings.lab));
-        let bank = Bank { state: web::Data::new(state), lab: lab.clone(), static_dir };
+        let state = web::Data::new(state);
+        let (practice, queue) = practice::start(state.clone(), lab.clone()).await?;
+        let bank = Bank { state, lab: lab.clone(), static_dir };
         let bank = bank::serve(bank, listeners.bank, tls.server).map_err(StartupError::Serve)?;
         let same_site_tls = tls::server_config(certs, None)?;
         let site = attacker::Site {
             dir: attacker_dir,
             lab: lab.clone(),
             setup: attacker::lab_desk::Setup::new(&settings, &sites),
+            practice,
+            queue,
         };
         let attacker = attacker::serve(site, &sites, listeners.attacker, listeners.same_site, same_site_tls)
             .map_err(StartupError::Serve)?;

@@ -12,6 +12,8 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
 use crate::lab::observer::LabState;
+use crate::practice::desk::Desk;
+use crate::practice::queue::Queue;
 use crate::sites::Sites;
 
 pub mod lab_desk;
@@ -21,6 +23,9 @@ pub struct Site {
     pub dir: PathBuf,
     pub lab: web::Data<LabState>,
     pub setup: lab_desk::Setup,
+    /// The exploit server's state, and the victim's queue.
+    pub practice: web::Data<Desk>,
+    pub queue: web::Data<Queue>,
 }
 
 /// Serves the site on `cross_site` (plain HTTP) and on `same_site` (HTTPS with `tls`, the bank's
@@ -34,12 +39,15 @@ pub fn serve(
 ) -> io::Result<Server> {
     let script = config_script(sites);
     let setup = web::Data::new(site.setup);
-    let (site_dir, lab) = (site.dir, site.lab);
+    let (site_dir, lab, practice, queue) = (site.dir, site.lab, site.practice, site.queue);
     let server = HttpServer::new(move || {
         App::new()
             .app_data(lab.clone())
             .app_data(setup.clone())
+            .app_data(practice.clone())
+            .app_data(queue.clone())
             .configure(lab_desk::routes)
+            .configure(crate::practice::server::routes)
             .configure(|cfg| routes(cfg, &site_dir, &script))
     })
     .workers(1)

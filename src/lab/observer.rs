@@ -19,6 +19,7 @@ use super::verdicts;
 use crate::audit::Outcome;
 use crate::error::AppError;
 use crate::identity::{SignedInBy, Visitor};
+use crate::practice::timeline::{self, Answer, Timelines};
 use crate::state;
 use crate::web::gate;
 use crate::web::trail;
@@ -30,12 +31,20 @@ pub struct LabState {
     pub feed: Feed,
     /// What the start page's probes found.
     pub probes: super::probe::ProbeLog,
+    /// What the bank saw of each delivery's victim browser, while it runs.
+    pub timelines: Timelines,
     pub settings: LabSettings,
 }
 
 impl LabState {
     pub fn new(settings: LabSettings) -> Self {
-        Self { renders: RenderLog::default(), feed: Feed::default(), probes: Default::default(), settings }
+        Self {
+            renders: RenderLog::default(),
+            feed: Feed::default(),
+            probes: Default::default(),
+            timelines: Timelines::default(),
+            settings,
+        }
     }
 }
 
@@ -81,6 +90,18 @@ pub async fn observe(
             detection = verdict.detection;
         }
         _ => {}
+    }
+    if timeline::run_of(res.request()).is_some() {
+        let protections = state.protections.now();
+        let framers = [state.sites.cross_site.clone(), state.sites.same_site.clone()];
+        let answer = Answer {
+            status: res.status(),
+            error,
+            outcome: outcome.as_ref(),
+            protections: &protections,
+            framers: &framers,
+        };
+        lab.timelines.note(res.request(), answer);
     }
     let tagged = res.request().method() == actix_web::http::Method::POST
         || res.request().query_string().contains("scenario=");

@@ -131,7 +131,13 @@ impl Bidi {
         }
         let mouse = json!({ "type": "pointer", "id": "mouse", "parameters": { "pointerType": "mouse" }, "actions": steps });
         let params = json!({ "context": window, "actions": [mouse] });
-        self.call(Some(window), "input.performActions", params, until).map(drop)
+        let done = self.call(Some(window), "input.performActions", params, until).map(drop);
+        if done.is_err() && matches!(action, Pointer::Up { .. }) {
+            // A release that failed (the page went as it was pressed) leaves the button down in
+            // WebDriver's input state, and the next press would be ignored: release it there.
+            let _ = self.call(Some(window), "input.releaseActions", json!({ "context": window }), until);
+        }
+        done
     }
 
     pub fn screenshot(&mut self, window: &WindowId, until: Instant) -> Result<Vec<u8>, DriverError> {

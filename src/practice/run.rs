@@ -1,0 +1,252 @@
+//! One delivery. A throwaway profile for alice (the lab CA trusted, her certificate), the
+//! victim's browser started on it with the delivery's tag in its User-Agent, the trainee's stored
+//! page opened, the person acting as the challenge says, and then: the browser stopped, the
+//! profile removed, the report and the verdict kept. Bounded by [`LIMIT`] whatever the page does.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use super::challenges::Challenge;
+use super::desk::Desk;
+use super::person::{Acted, Person};
+use super::report::{HEIGHT, Point, Report, WIDTH};
+use super::store::{self, Finish, State};
+use super::verdict::{self, Differences};
+use crate::browser::profile::{self, Recipe};
+use crate::lab::Engine;
+use crate::victim::driver::{Driver, DriverError, Launch};
+
+/// The longest a delivery runs, browser start to clean-up.
+pub const LIMIT: Duration = Duration::from_secs(20);
+/// How long the victim gives her page to load before she acts anyway.
+const LOADING: Duration = Duration::from_secs(8);
+/// How long after her last press she waits for the bank to answer.
+const SETTLE: Duration = Duration::from_secs(3);
+
+/// A delivery waiting for the victim.
+pub struct Job {
+    pub run: Uuid,
+    pub challenge: &'static Challenge,
+    pub exploit_id: i64,
+    pub engine: Engine,
+    pub binary: PathBuf,
+    /// How the protections at delivery differ from the challenge's.
+    pub differences: Differences,
+}
+
+/// Runs `job` to its end and keeps the result; never fails (a failure is the result).
+pub async fn deliver(desk: &Arc<Desk>, job: Job) {
+    let run = job.run;
+    if let Err(e) = store::mark_running(&desk.pool, run).await {
+        tracing::error!("delivery {run}: cannot mark it running: {e}");
+    }
+    desk.lab.timelines.follow(run);
+    let (challenge, differences) = (job.challenge, job.differences.clone());
+    let worker = {
+        let desk = desk.clone();
+        tokio::task::spawn_blocking(move || browse(&desk, &job))
+    };
+    // The browse bounds itself; this is the backstop should a call ever not return.
+    let result = tokio::time::timeout(LIMIT + Duration::from_secs(15), worker).await;
+    let seen = desk.lab.timelines.take(run);
+    let (state, verdict, mut report) = match result {
+        Ok(Ok((Ok(acted), report))) => {
+            (State::Done, verdict::judge(challenge, &acted, &seen, &differences), report)
+        }
+        Ok(Ok((Err(e), report))) => (State::Failed, failed(&e), report),
+        Ok(Err(panicked)) => {
+            tracing::error!("delivery {run}: the victim's worker failed: {panicked}");
+            (
+                State::Failed,
+                failed(&DriverError::Crashed("the victim's worker stopped".into())),
+                Report::default(),
+            )
+        }
+        Err(_) => {
+            (State::Failed, failed(&DriverError::TimedOut("the whole delivery".into())), Report::default())
+        }
+    };
+    report.timeline = seen;
+    let json = serde_json::to_string(&report).unwrap_or_else(|_| "{}".to_owned());
+    let end = Finish {
+        state,
+        outcome: verdict.outcome,
+        reason: &verdict.reason,
+        solved: verdict.solved,
+        report: &json,
+    };
+    if let Err(e) = store::finish(&desk.pool, run, &end).await {
+        tracing::error!("delivery {run}: cannot keep its result: {e}");
+    }
+    forget_old_screenshots(desk).await;
+}
+
+fn failed(e: &DriverError) -> verdict::Verdict {
+    let reason = match e {
+        DriverError::TimedOut(what) => format!(
+            "The delivery was stopped after {} s: the victim's browser did not finish ({what}). Nothing your \
+             page does may hold the victim longer; the browser was stopped and its profile removed.",
+            LIMIT.as_secs()
+        ),
+        other => format!("The victim's browser failed: {other}. It was stopped and its profile removed."),
+    };
+    verdict::Verdict { outcome: "error", reason, solved: false }
+}
+
+/// Removes the throwaway profile however the delivery ends.
+struct Throwaway(PathBuf);
+
+impl Drop for Throwaway {
+    fn drop(&mut self) {
+        if self.0.exists()
+            && let Err(e) = std::fs::remove_dir_all(&self.0)
+        {
+            tracing::warn!("cannot remove the victim's profile {}: {e}", self.0.display());
+        }
+    }
+}
+
+/// The victim's part, in a blocking thread: what she did, and the record so far.
+fn browse(desk: &Desk, job: &Job) -> (Result<Acted, DriverError>, Report) {
+    let started = Instant::now();
+    let mut report = Report::default();
+    let result = browse_into(desk, job, started, &mut report);
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    (result, report)
+}
+
+fn browse_into(desk: &Desk, job: &Job, started: Instant, report: &mut Report) -> Result<Acted, DriverError> {
+    let deadline = started + LIMIT;
+    let bank = &desk.bank;
+    let shots = desk.run_dir(job.run);
+    std::fs::create_dir_all(&shots).map_err(|e| DriverError::Start(format!("{}: {e}", shots.display())))?;
+    let dir = Throwaway(desk.victim_dir(job.run));
+    let recipe = Recipe::for_user(job.engine, super::challenges::VICTIM);
+    profile::build(&recipe, &bank.settings.paths.certs, &bank.sites, &dir.0).map_err(DriverError::Start)?;
+    let user_agent = user_agent(job.engine, job.run);
+    let launch = Launch {
+        engine: job.engine,
+        binary: &job.binary,
+        profile: &dir.0,
+        user_agent: &user_agent,
+        width: WIDTH,
+        height: HEIGHT,
+    };
+    let mut driver = Driver::start(&launch, deadline)?;
+    report.steps.push(format!(
+        "{:>6.1} s  her browser ({}) is up",
+        started.elapsed().as_secs_f64(),
+        job.engine.as_str()
+    ));
+    let result = act(desk, job, &mut driver, started, report, &shots);
+    driver.close();
+    result
+}
+
+fn act(
+    desk: &Desk,
+    job: &Job,
+    driver: &mut Driver,
+    started: Instant,
+    report: &mut Report,
+    shots: &std::path::Path,
+) -> Result<Acted, DriverError> {
+    let window =
+        driver.windows()?.into_iter().next().ok_or_else(|| DriverError::Crashed("no window".into()))?.id;
+    let url = format!(
+        "{}/exploit/{}?version={}",
+        desk.bank.sites.cross_site.as_str(),
+        job.challenge.id,
+        job.exploit_id
+    );
+    if !open(driver, &window, &url)? {
+        report.steps.push(format!(
+            "{:>6.1} s  her page was still loading after {} s; she goes on anyway",
+            started.elapsed().as_secs_f64(),
+            LOADING.as_secs()
+        ));
+    }
+    let delay = desk.bank.protections.now().protections.gesture_delay_ms;
+    let reading = Duration::from_millis(u64::from(delay) + 500);
+    let mut person = Person {
+        driver,
+        report,
+        dir: shots,
+        started,
+        reading,
+        pointer: Point { x: f64::from(WIDTH) / 2.0, y: f64::from(HEIGHT) - 40.0 },
+    };
+    person.shot(&window, "Her page, as it loaded".to_owned(), false)?;
+    let acted = person.act(&window, job.challenge.victim)?;
+    if acted == Acted::Clicked {
+        settle(desk, job.run);
+        let front = person.driver.windows()?.pop().map(|w| w.id).unwrap_or(window);
+        person.shot(&front, "After her last click".to_owned(), false)?;
+        person.shot(&front, "After her last click, every frame made visible".to_owned(), true)?;
+    }
+    Ok(acted)
+}
+
+/// Opens `url` in `window`; false when it was still loading after [`LOADING`].
+fn open(
+    driver: &mut Driver,
+    window: &crate::victim::driver::WindowId,
+    url: &str,
+) -> Result<bool, DriverError> {
+    let go = format!("location.href = {}; true", serde_json::Value::String(url.to_owned()));
+    driver.evaluate(window, &go)?;
+    let until = Instant::now() + LOADING;
+    let done = "location.href !== 'about:blank' && document.readyState === 'complete'";
+    while Instant::now() < until {
+        // While the old page goes and the new one comes, the window may not answer: not yet.
+        if driver.evaluate(window, done).ok().and_then(|v| v.as_bool()) == Some(true) {
+            return Ok(true);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(false)
+}
+
+/// Waits for the bank to answer her last click: a transfer request seen, then a moment more.
+fn settle(desk: &Desk, run: Uuid) {
+    let until = Instant::now() + SETTLE;
+    let mut posted_at = None;
+    while Instant::now() < until {
+        let seen = desk.lab.timelines.so_far(run);
+        if posted_at.is_none() && seen.iter().any(|s| s.method == "POST") {
+            posted_at = Some(Instant::now());
+        }
+        if posted_at.is_some_and(|at| at.elapsed() > Duration::from_millis(600)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The engine's usual User-Agent, tagged with the delivery (the lab's observer follows the tag).
+fn user_agent(engine: Engine, run: Uuid) -> String {
+    let tag = super::timeline::TAG;
+    match engine {
+        Engine::Chromium => format!(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 \
+             {tag}{run}"
+        ),
+        Engine::Firefox => {
+            format!("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0 {tag}{run}")
+        }
+    }
+}
+
+/// Screenshots of deliveries beyond the newest [`store::RUNS_KEPT`] go (their reports stay).
+async fn forget_old_screenshots(desk: &Desk) {
+    let Ok(old) = store::expired_runs(&desk.pool).await else { return };
+    for run in old {
+        let dir = desk.run_dir(run);
+        if dir.exists() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
