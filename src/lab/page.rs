@@ -16,6 +16,8 @@ use crate::audit::Outcome;
 use crate::db;
 use crate::error::{AppError, Result};
 use crate::identity::{SignedIn, SignedInBy, Visitor};
+use crate::practice::challenges::{CHALLENGES, Challenge};
+use crate::practice::progress::{self, Standing};
 use crate::state::AppState;
 use crate::web::layout::Layout;
 use crate::web::respond::{done, render, see_other};
@@ -41,6 +43,10 @@ struct LabPage {
     your_engine: Option<Engine>,
     /// Arrived from the reset (`?reset=done`): say that it happened.
     reset_done: bool,
+    /// The practice challenges, and how far the trainee got with each.
+    challenges: Vec<(&'static Challenge, Standing)>,
+    /// The exploit server, on the attacker origin.
+    exploit_server: String,
 }
 
 impl LabPage {
@@ -55,12 +61,19 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, visitor: Visitor
     let by = visitor.user.as_ref().map(|(_, by)| *by);
     let victim = board::victim(by.map(|by| by == SignedInBy::Certificate), state.settings.identity.mtls);
     let detected = verdicts::solved(&state.pool).await?;
+    let standings = progress::standings(&state.pool).await?;
+    let challenges = CHALLENGES
+        .iter()
+        .map(|c| (c, standings.iter().find(|s| s.challenge == c.id).cloned().unwrap_or_default()))
+        .collect();
     let page = LabPage {
         layout: Layout::new(&state, &visitor, "The lab").await?,
         rows: board::rows(&state.effective_settings(), &state.sites, victim, your_engine, &detected),
         engines: Engine::ALL,
         your_engine,
         reset_done: req.query_string().split('&').any(|pair| pair == RESET_DONE),
+        challenges,
+        exploit_server: format!("{}/exploit", state.sites.cross_site.as_str()),
         you: by.map_or("not signed in", |by| match by {
             SignedInBy::Certificate => "signed in by certificate",
             SignedInBy::Password => "signed in by password",

@@ -12,6 +12,7 @@ use crate::audit::Outcome;
 use crate::config::{SWITCHABLE, Var};
 use crate::error::{AppError, Result};
 use crate::identity::SignedIn;
+use crate::practice::challenges::Challenge;
 use crate::protections::Protections;
 use crate::protections::live::PANEL_PATH;
 use crate::state::AppState;
@@ -37,6 +38,8 @@ struct PanelPage {
     /// The panel always checks its token, whatever `LAB_CSRF_TOKEN` says.
     token: String,
     switched: bool,
+    /// `?challenge=<id>`: the form holds that challenge's protections, to apply with one press.
+    challenge: Option<&'static Challenge>,
 }
 
 /// The value of `var` in `protections`, as the variable would be set.
@@ -71,11 +74,13 @@ async fn page(
 ) -> Result<HttpResponse> {
     local_only(&req, &state)?;
     let now = state.protections.now();
+    let challenge = query.iter().find(|(k, _)| k == "challenge").and_then(|(_, id)| Challenge::find(id));
+    let shown = challenge.map(|c| c.protections_for(&state.settings));
     let rows = SWITCHABLE[1..]
         .iter()
         .map(|var| Row {
             var,
-            now: value(var, &now.protections),
+            now: value(var, shown.as_ref().unwrap_or(&now.protections)),
             started: value(var, &state.settings.protections),
         })
         .collect();
@@ -85,6 +90,7 @@ async fn page(
         rows,
         token: state.csrf_key.token_for(&subject.to_string()),
         switched: query.iter().any(|(k, v)| k == "switched" && v == "1"),
+        challenge,
     };
     render(StatusCode::OK, &page)
 }
