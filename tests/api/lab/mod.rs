@@ -6,6 +6,7 @@ mod desk;
 mod detection;
 mod page;
 mod panel;
+mod practice;
 mod reset;
 
 pub use reqwest::Client;
