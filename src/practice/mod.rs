@@ -27,6 +27,8 @@ pub mod report;
 pub mod run;
 /// The exploit server's routes on the attacker site.
 pub mod server;
+/// The victim's eyes: the scripts that find a target on screen and reveal the frames.
+pub mod sight;
 /// Stored exploits (every version), deliveries, hints opened.
 pub mod store;
 /// What the bank saw of each delivery's browser, told by the lab's observer.

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::challenges::Behaviour;
 use super::report::{Click, Point, Report, Shot};
+use super::sight::{FIND, REVEAL, UNREVEAL};
 use crate::victim::driver::{Driver, DriverError, Pointer, WindowId};
 
 /// What the victim found to click.
@@ -28,61 +29,6 @@ pub enum Acted {
     /// Nothing on screen carried the text looked for.
     NothingToClick { looked_for: &'static str, after_clicks: usize },
 }
-
-/// The first visible element of the top document whose text contains the text asked for
-/// (lower case), innermost first: its centre in viewport pixels. Visible: of some size, inside
-/// the window, not hidden, and at least half opaque, counting its ancestors' opacity.
-const FIND: &str = r#"(function (want) {
-  var seen = function (e) {
-    var r = e.getBoundingClientRect();
-    if (r.width < 2 || r.height < 2 || r.right < 0 || r.bottom < 0 || r.left > innerWidth || r.top > innerHeight) return null;
-    var opacity = 1;
-    for (var a = e; a && a.nodeType === 1; a = a.parentElement) {
-      var s = getComputedStyle(a);
-      if (s.visibility === 'hidden' || s.display === 'none') return null;
-      opacity *= parseFloat(s.opacity);
-    }
-    return opacity >= 0.5 ? r : null;
-  };
-  var text = function (e) { return ((e.innerText || '') + ' ' + (e.value || '')).toLowerCase(); };
-  var all = document.body ? document.body.querySelectorAll('*') : [];
-  for (var i = 0; i < all.length; i++) {
-    var e = all[i];
-    if (e.tagName === 'SCRIPT' || e.tagName === 'STYLE' || text(e).indexOf(want) < 0) continue;
-    var inner = false;
-    for (var c = 0; c < e.children.length; c++) { if (text(e.children[c]).indexOf(want) >= 0) { inner = true; break; } }
-    if (inner) continue;
-    var r = seen(e);
-    if (r) return { x: Math.round(r.left + r.width / 2), y: Math.round(r.top + r.height / 2), text: (e.innerText || e.value || '').trim().slice(0, 80) };
-  }
-  return null;
-})"#;
-
-/// Every frame made visible and outlined, its ancestors opaque, their styles kept to put back.
-const REVEAL: &str = r#"(function () {
-  var kept = [];
-  var frames = document.querySelectorAll('iframe, frame, object, embed');
-  frames.forEach(function (f) {
-    for (var e = f; e && e.nodeType === 1 && e !== document.documentElement; e = e.parentElement) {
-      kept.push([e, e.getAttribute('style')]);
-      e.style.setProperty('opacity', '1', 'important');
-      e.style.setProperty('filter', 'none', 'important');
-    }
-    f.style.setProperty('outline', '3px dashed #d00', 'important');
-    f.style.setProperty('outline-offset', '-3px', 'important');
-  });
-  window.__labKept = kept;
-  return frames.length;
-})()"#;
-
-const UNREVEAL: &str = r#"(function () {
-  var kept = window.__labKept || [];
-  for (var i = kept.length - 1; i >= 0; i--) {
-    if (kept[i][1] === null) kept[i][0].removeAttribute('style'); else kept[i][0].setAttribute('style', kept[i][1]);
-  }
-  delete window.__labKept;
-  return kept.length;
-})()"#;
 
 pub struct Person<'a> {
     pub driver: &'a mut Driver,
@@ -129,8 +75,9 @@ impl Person<'_> {
             ));
             self.move_to(&window, Point { x: target.x, y: target.y })?;
             std::thread::sleep(Duration::from_millis(250));
+            let aimed = self.report.shots.len();
             if i == 0 {
-                self.shot(&window, format!("About to click \u{201c}{}\u{201d}", target.text), false)?;
+                self.shot(&window, format!("Her click on \u{201c}{}\u{201d}", target.text), false)?;
                 self.shot(&window, "The same moment, every frame made visible".to_owned(), true)?;
             }
             let mut href = String::new();
@@ -140,6 +87,9 @@ impl Person<'_> {
                 href = self.driver.evaluate(&window, watch)?.as_str().unwrap_or_default().to_owned();
             }
             self.press(&window, &target, 1)?;
+            // The pictures of the moment she pressed show where she pressed.
+            let clicks = self.report.clicks.len();
+            self.report.shots[aimed..].iter_mut().for_each(|shot| shot.clicks_before = clicks);
             if *presses == 2 {
                 window = self.second_press(&window, &target, &href)?;
             }
@@ -252,16 +202,38 @@ impl Person<'_> {
         }
     }
 
+    /// A PNG of `window`, tried again a few times: a page that is still painting may not be captured.
+    fn picture(&mut self, window: &WindowId) -> Result<Vec<u8>, DriverError> {
+        let mut tries = 0;
+        loop {
+            match self.driver.screenshot(window) {
+                Err(DriverError::Protocol(_)) if tries < 3 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// A screenshot of `window` (with every frame made visible: `revealed`), in the report.
     pub fn shot(&mut self, window: &WindowId, caption: String, revealed: bool) -> Result<(), DriverError> {
         if revealed {
             self.driver.evaluate(window, REVEAL)?;
         }
-        let png = self.driver.screenshot(window);
+        let png = self.picture(window);
         if revealed {
             self.driver.evaluate(window, UNREVEAL)?;
         }
-        let png = png?;
+        let png = match png {
+            Ok(png) => png,
+            // A picture the browser cannot take now is a gap in the replay, not the victim's failure.
+            Err(DriverError::Protocol(why)) => {
+                self.step(format!("(no screenshot of “{caption}”: the browser said {why})"));
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
         let file = format!("{}.png", self.report.shots.len() + 1);
         std::fs::write(self.dir.join(&file), png)
             .map_err(|e| DriverError::Protocol(format!("cannot keep the screenshot {file}: {e}")))?;

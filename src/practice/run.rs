@@ -87,8 +87,8 @@ pub async fn deliver(desk: &Arc<Desk>, job: Job) {
 fn failed(e: &DriverError) -> verdict::Verdict {
     let reason = match e {
         DriverError::TimedOut(what) => format!(
-            "The delivery was stopped after {} s: the victim's browser did not finish ({what}). Nothing your \
-             page does may hold the victim longer; the browser was stopped and its profile removed.",
+            "The delivery was stopped: {what}. A delivery may take at most {} s, whatever the page does; the \
+             victim's browser was stopped and its profile removed.",
             LIMIT.as_secs()
         ),
         other => format!("The victim's browser failed: {other}. It was stopped and its profile removed."),
@@ -201,9 +201,17 @@ fn open(
     let until = Instant::now() + LOADING;
     let done = "location.href !== 'about:blank' && document.readyState === 'complete'";
     while Instant::now() < until {
-        // While the old page goes and the new one comes, the window may not answer: not yet.
-        if driver.evaluate(window, done).ok().and_then(|v| v.as_bool()) == Some(true) {
-            return Ok(true);
+        // While the old page goes and the new one comes, the window may not answer: not yet. A
+        // page that never answers (a script that never returns) ends the delivery.
+        match driver.evaluate(window, done) {
+            Ok(v) if v.as_bool() == Some(true) => return Ok(true),
+            Err(DriverError::TimedOut(_)) => {
+                return Err(DriverError::TimedOut(
+                    "her page stopped answering (a script that never returns?)".into(),
+                ));
+            }
+            Err(e @ (DriverError::Crashed(_) | DriverError::WindowGone(_))) => return Err(e),
+            _ => {}
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -112,20 +112,14 @@ fn assert_clicks_on(run: &Value, targets: &[(f64, f64)], slack: f64) {
 /// Delivers the correct exploit of each of `challenges` under its own protections: each solved.
 async fn solve_each(engine: Engine, challenges: &[&str]) {
     let app = practice_lab(&[]).await;
-    let _turn = places(1).await;
+    let turn = places(1).await;
     let bank = app.sites.bank.to_string();
+    let mut first_replay: Option<String> = None;
     for id in challenges {
         let challenge = Challenge::find(id).unwrap();
         apply(&app, challenge).await;
         let (before, _) = (app.balances().await["alice"], ());
         let (run, replay) = deliver(&app, id, &exploits::correct(id, &bank), engine).await;
-        if std::env::var("DUMP_SHOTS").is_ok() {
-            for (i, shot) in run["screenshots"].as_array().unwrap().iter().enumerate() {
-                let url = format!("{}{}", app.sites.cross_site, shot.as_str().unwrap());
-                let bytes = trainee().get(url).send().await.unwrap().bytes().await.unwrap();
-                std::fs::write(format!("/tmp/shot-{id}-{}-{i}.png", engine.as_str()), bytes).unwrap();
-            }
-        }
         assert_eq!(run["state"], "done", "{id}: {run:#}");
         assert_eq!(run["outcome"], "moved", "{id}: {run:#}");
         assert_eq!(run["solved"], true, "{id}: {run:#}");
@@ -156,12 +150,40 @@ async fn solve_each(engine: Engine, challenges: &[&str]) {
             page.contains("Solved") && page.contains("What the bank saw"),
             "{id}: the replay page says so"
         );
+        first_replay.get_or_insert(replay);
     }
     let lab = app.client_as("alice").get(app.url("/lab")).send().await.unwrap().text().await.unwrap();
     for id in challenges {
         let row = lab.split(&format!("id=\"challenge-{id}\"")).nth(1).unwrap().split("</tr>").next().unwrap();
         assert!(row.contains("solved"), "/lab shows {id} solved: {row}");
     }
+    drop(turn);
+    if let (true, Engine::Chromium, Some(replay)) = (crate::attack::documenting(), engine, first_replay) {
+        picture_of_replay(&app, &replay, &format!("replay-{}", challenges[0])).await;
+    }
+}
+
+/// The README's picture of a replay: its revealed view, the click drawn on the bank's button.
+async fn picture_of_replay(app: &TestApp, replay: &str, name: &str) {
+    let browser =
+        crate::engine::Session::launch(app, Engine::Chromium, crate::profile::Profile::default()).await;
+    let tab = browser.open(&format!("{}{replay}", app.sites.cross_site)).await;
+    let loaded =
+        "Array.from(document.images).every(function (i) { return i.complete && i.naturalWidth > 0; })";
+    crate::common::until("the replay's screenshots to load", Duration::from_secs(10), async || {
+        browser.try_eval(&tab, loaded).await == Some(Value::Bool(true))
+    })
+    .await;
+    // The picture's top of the page: the outcome, and the moment of the click with every frame visible.
+    let frame_it = "var shots = document.querySelectorAll('figure.shot'); \
+        shots.forEach(function (f, i) { if (i !== 2) f.hidden = true; }); \
+        document.querySelectorAll('main > section').forEach(function (s, i) { if (i > 1) s.hidden = true; }); \
+        document.querySelectorAll('main > section p, main > section h2').forEach(function (p) { \
+          if (!p.matches('[role=status]')) p.hidden = true; }); \
+        shots[2].style.width = '560px'; true";
+    browser.eval(&tab, frame_it).await;
+    browser.screenshot(&tab, &crate::attack::shot_path(name, Engine::Chromium)).await;
+    browser.close().await;
 }
 
 in_both_engines! {
@@ -194,4 +216,137 @@ in_both_engines! {
         }
         assert_eq!(app.balances().await["alice"], 100_000, "nothing moved");
     }
+}
+
+/// The processes of this lab's victims still running (their profiles live under its folder).
+fn victims_running(app: &TestApp) -> Vec<String> {
+    let marker = app.dir().join("practice/victims").display().to_string();
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|raw| String::from_utf8_lossy(&raw).replace('\0', " "))
+        .filter(|line| line.contains(&marker))
+        .collect()
+}
+
+/// After a delivery ends, nothing of its browser is left: no process, no profile.
+async fn assert_cleaned_up(app: &TestApp) {
+    crate::common::until("the victims' processes to be gone", Duration::from_secs(5), async || {
+        victims_running(app).is_empty()
+    })
+    .await;
+    let left = std::fs::read_dir(app.dir().join("practice/victims")).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(left, 0, "no profile is left behind");
+}
+
+const POPUP_FLOOD: &str = "<!doctype html><meta charset=\"utf-8\"><button style=\"margin:200px\" \
+    onclick=\"for (var i = 0; i < 100; i++) window.open('about:blank', 'w' + i)\">Click me</button>\
+    <script>for (var i = 0; i < 100; i++) window.open('about:blank');</script>";
+const HUNG: &str = "<!doctype html><meta charset=\"utf-8\"><p>Click me</p><script>for (;;) {}</script>";
+
+#[tokio::test]
+async fn a_popup_flood_a_hung_page_and_two_deliveries_at_once_each_end_bounded_and_leave_nothing_behind() {
+    if !crate::engine::available(Engine::Chromium) {
+        return;
+    }
+    let app = practice_lab(&[]).await;
+    let _turn = places(1).await;
+    let (run, _) = deliver(&app, "basic", POPUP_FLOOD, Engine::Chromium).await;
+    assert_eq!(run["state"], "done", "{run:#}");
+    assert_eq!(run["outcome"], "unchanged", "{run:#}");
+    assert_cleaned_up(&app).await;
+
+    let (run, _) = deliver(&app, "basic", HUNG, Engine::Chromium).await;
+    assert_eq!((run["state"].as_str(), run["outcome"].as_str()), (Some("failed"), Some("error")), "{run:#}");
+    assert!(run["reason"].as_str().unwrap().contains("stopped answering"), "{run:#}");
+    assert!(run["duration_ms"].as_u64().unwrap() < 20_000, "bounded: {run:#}");
+    assert_cleaned_up(&app).await;
+
+    // Two at once: the second waits its turn, and both end.
+    let bank = app.sites.bank.to_string();
+    apply(&app, Challenge::find("basic").unwrap()).await;
+    let body = exploits::correct("basic", &bank);
+    let client = trainee();
+    let mut replays = Vec::new();
+    for _ in 0..2 {
+        let fields = [("challenge", "basic"), ("body", body.as_str()), ("action", "deliver")];
+        let response = client
+            .post(format!("{}/exploit", app.sites.cross_site))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(encode(&fields))
+            .send()
+            .await
+            .unwrap();
+        replays.push(response.headers()["location"].to_str().unwrap().to_owned());
+    }
+    let second: Value = client
+        .get(format!("{}{}.json", app.sites.cross_site, replays[1]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(second["state"], "queued", "{second:#}");
+    assert_eq!(second["ahead"], 1, "{second:#}");
+    let (first, second) = (finished(&app, &replays[0]).await, finished(&app, &replays[1]).await);
+    assert_eq!(
+        (first["outcome"].as_str(), second["outcome"].as_str()),
+        (Some("moved"), Some("moved")),
+        "{second:#}"
+    );
+    assert_eq!(app.balances().await["alice"], 100_000 - 2 * 1_200, "each delivery moved its 12.00 once");
+    assert_cleaned_up(&app).await;
+}
+
+#[tokio::test]
+async fn a_browser_that_crashes_mid_delivery_is_a_recorded_failure_and_the_next_delivery_runs() {
+    if !crate::engine::available(Engine::Chromium) {
+        return;
+    }
+    let real =
+        clickjack_lab::browser::finder::Finder::new(&Default::default()).find(Engine::Chromium).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let crashing = dir.path().join("chromium-that-crashes");
+    // Starts the real browser and kills it two seconds in, as a crash would.
+    let script = format!("#!/bin/sh\n(sleep 2; kill -9 $$) &\nexec {} \"$@\"\n", real.display());
+    std::fs::write(&crashing, script).unwrap();
+    std::fs::set_permissions(&crashing, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let app = practice_lab(&[("LAB_CHROMIUM", crashing.to_str().unwrap())]).await;
+    let _turn = places(1).await;
+    let bank = app.sites.bank.to_string();
+    let (run, _) = deliver(&app, "basic", &exploits::correct("basic", &bank), Engine::Chromium).await;
+    assert_eq!((run["state"].as_str(), run["outcome"].as_str()), (Some("failed"), Some("error")), "{run:#}");
+    assert!(run["reason"].as_str().unwrap().contains("browser"), "{run:#}");
+    assert_cleaned_up(&app).await;
+    if crate::engine::available(Engine::Firefox) {
+        let (run, _) = deliver(&app, "basic", &exploits::correct("basic", &bank), Engine::Firefox).await;
+        assert_eq!(run["state"], "done", "the queue goes on: {run:#}");
+        assert_cleaned_up(&app).await;
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_never_finishes_loading_gets_a_victim_who_goes_on_after_a_bounded_wait() {
+    if !crate::engine::available(Engine::Chromium) {
+        return;
+    }
+    // A server that takes the connection and never answers: the image, and so the page, never load.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let app = practice_lab(&[]).await;
+    let _turn = places(1).await;
+    let body = format!(
+        "<!doctype html><meta charset=\"utf-8\"><img src=\"http://127.0.0.1:{port}/slow.png\" alt=\"\">\
+         <button style=\"margin:200px\">Click me</button>"
+    );
+    let (run, _) = deliver(&app, "basic", &body, Engine::Chromium).await;
+    assert_eq!(run["state"], "done", "{run:#}");
+    let steps = run["steps"].to_string();
+    assert!(steps.contains("still loading after 8 s"), "{steps}");
+    assert_eq!(run["clicks"].as_array().unwrap().len(), 1, "she clicked anyway: {run:#}");
+    assert!(run["reason"].as_str().unwrap().contains("saw no request"), "{run:#}");
+    drop(silent);
+    assert_cleaned_up(&app).await;
 }
