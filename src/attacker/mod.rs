@@ -40,6 +40,7 @@ pub fn serve(
     let script = config_script(sites);
     let setup = web::Data::new(site.setup);
     let (site_dir, lab, practice, queue) = (site.dir, site.lab, site.practice, site.queue);
+    let exploit_origin = sites.cross_site.clone();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(lab.clone())
@@ -47,7 +48,7 @@ pub fn serve(
             .app_data(practice.clone())
             .app_data(queue.clone())
             .configure(lab_desk::routes)
-            .configure(crate::practice::server::routes)
+            .configure(|cfg| crate::practice::server::routes(cfg, &exploit_origin))
             .configure(|cfg| routes(cfg, &site_dir, &script))
     })
     .workers(1)

@@ -80,7 +80,7 @@ impl Challenge {
 
     /// The protections this challenge runs under, on top of how the lab was started.
     pub fn protections_for(&self, started: &Settings) -> Protections {
-        // The table is checked by a test; a bad entry leaves every protection on.
+        // The table is checked by a test; a bad entry would leave the protections the lab started with.
         started.switched(self.protections).unwrap_or_else(|_| started.protections.clone())
     }
 
@@ -256,6 +256,7 @@ mod tests {
             assert!(Challenge::find(id).is_some(), "{id}");
         }
         let mut ids: Vec<&str> = CHALLENGES.iter().map(|c| c.id).collect();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), CHALLENGES.len());
         let total: i64 = CHALLENGES.iter().map(|c| Money::parse(c.amount).unwrap().cents()).sum();

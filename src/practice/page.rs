@@ -11,9 +11,7 @@ use super::desk::{Access, Desk};
 use super::progress::{self, Standing};
 use super::store::{self, RunRow};
 use crate::clock;
-use crate::config::Settings;
 use crate::lab::Engine;
-use crate::protections::Protections;
 
 /// A refusal of the exploit server: its status, a title and what to do, on one page.
 #[derive(Debug)]
@@ -31,6 +29,30 @@ impl Problem {
     pub fn bad(message: String) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "The form is not right", message)
     }
+}
+
+impl From<sqlx::Error> for Problem {
+    fn from(e: sqlx::Error) -> Self {
+        tracing::error!("the exploit server's database: {e}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The database failed",
+            "Nothing was changed; try again.".into(),
+        )
+    }
+}
+
+/// One of the exploit server's own pages: never framed by another site (a framed "Deliver"
+/// button could be clickjacked too), never cached. Stored exploits are not served through here.
+pub fn html(page: &impl Template) -> Result<HttpResponse, Problem> {
+    let html = page
+        .render()
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The page failed", e.to_string()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("X-Frame-Options", "SAMEORIGIN"))
+        .insert_header(("Content-Security-Policy", "frame-ancestors 'self'"))
+        .body(html))
 }
 
 #[derive(Template)]
@@ -54,27 +76,12 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let page = ProblemPage { title: self.title, message: &self.message };
         let html = page.render().unwrap_or_else(|_| format!("{}: {}", self.title, self.message));
-        HttpResponse::build(self.status).content_type("text/html; charset=utf-8").body(html)
+        HttpResponse::build(self.status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("X-Frame-Options", "SAMEORIGIN"))
+            .insert_header(("Content-Security-Policy", "frame-ancestors 'self'"))
+            .body(html)
     }
-}
-
-/// How the protections `now` differ from `challenge`'s: `LAB_FRAME is deny now, off in the challenge`.
-pub fn differences(challenge: &Challenge, settings: &Settings, now: &Protections) -> Vec<String> {
-    let wanted = challenge.protections_for(settings).summary();
-    let now = now.summary();
-    let value = |list: &[crate::protections::Setting], flag: &str| {
-        list.iter().find(|s| s.flag == flag).map_or_else(|| "off".to_owned(), |s| s.value.clone())
-    };
-    let flags: Vec<&str> = wanted.iter().chain(now.iter()).map(|s| s.flag).collect();
-    let mut out: Vec<String> = Vec::new();
-    for flag in flags {
-        let (is, should) = (value(&now, flag), value(&wanted, flag));
-        let line = format!("{flag} is {is} now, {should} in the challenge");
-        if is != should && !out.contains(&line) {
-            out.push(line);
-        }
-    }
-    out
 }
 
 /// One challenge in the list.
@@ -96,7 +103,8 @@ struct FormPage {
     challenge: &'static Challenge,
     standing: Standing,
     body: String,
-    stored: Option<i64>,
+    /// The engine the form offers first: the first one installed.
+    first_ready: Option<Engine>,
     hints: Vec<&'static str>,
     solution: Option<&'static str>,
     wanted: Vec<String>,
@@ -123,21 +131,19 @@ pub async fn form_page(
         })?,
         None => &CHALLENGES[0],
     };
-    let db = |e: sqlx::Error| {
-        tracing::error!("the exploit server's database: {e}");
-        Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The database failed", "Reload the page.".into())
-    };
-    let standings = progress::standings(&desk.pool).await.map_err(db)?;
+    let standings = progress::standings(&desk.pool).await?;
     let standing_of = |id: &str| standings.iter().find(|s| s.challenge == id).cloned().unwrap_or_default();
     let standing = standing_of(challenge.id);
     let bank = desk.bank.sites.bank.as_str();
-    let body = match store::latest(&desk.pool, challenge.id).await.map_err(db)? {
+    let body = match store::latest(&desk.pool, challenge.id).await? {
         Some(exploit) => exploit.body,
         None => challenge.starter(bank),
     };
     let settings = &desk.bank.settings;
     let now = desk.bank.protections.now();
     let scenario = crate::lab::scenarios::Scenario::find(challenge.scenario);
+    let engines: Vec<(Engine, Result<(), String>)> =
+        Engine::ALL.iter().map(|e| (*e, super::desk::victim_browser(settings, *e).map(|_| ()))).collect();
     let page = FormPage {
         challenges: CHALLENGES.iter().map(|c| Listed { challenge: c, standing: standing_of(c.id) }).collect(),
         challenge,
@@ -145,39 +151,28 @@ pub async fn form_page(
         solution: scenario.filter(|_| standing.solution_seen).map(|s| s.page),
         standing,
         body,
-        stored: query.iter().find(|(k, _)| k == "stored").and_then(|(_, v)| v.parse().ok()),
         wanted: challenge
             .protections_for(settings)
             .summary()
             .iter()
             .map(|s| format!("{}={}", s.flag, s.value))
             .collect(),
-        differences: differences(challenge, settings, &now.protections),
+        differences: super::verdict::differences(challenge, settings, &now.protections),
         apply: format!("{bank}/lab/protections?challenge={}", challenge.id),
-        engines: Engine::ALL
-            .iter()
-            .map(|e| (*e, super::desk::victim_browser(settings, *e).map(|_| ())))
-            .collect(),
+        first_ready: engines.iter().find(|(_, ready)| ready.is_ok()).map(|(e, _)| *e),
+        engines,
         deliveries: store::recent_runs(&desk.pool, Some(challenge.id), 10)
-            .await
-            .map_err(db)?
+            .await?
             .into_iter()
             .map(|run| Delivered { when: clock::display(run.queued_at), run })
             .collect(),
         versions: store::history(&desk.pool, challenge.id)
-            .await
-            .map_err(db)?
+            .await?
             .into_iter()
             .map(|(id, at, size)| (id, clock::display(at), size))
             .collect(),
     };
-    let html = page
-        .render()
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The page failed", e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(html))
+    html(&page)
 }
 
 #[derive(Template)]
@@ -189,11 +184,5 @@ struct LogPage {
 /// `GET /exploit/log`: the requests for stored pages the exploit server received, newest first.
 pub async fn access_log(desk: web::Data<Desk>) -> Result<HttpResponse, Problem> {
     let page = LogPage { entries: desk.access.newest() };
-    let html = page
-        .render()
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The page failed", e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(html))
+    html(&page)
 }

@@ -76,10 +76,8 @@ impl Person<'_> {
             self.move_to(&window, Point { x: target.x, y: target.y })?;
             std::thread::sleep(Duration::from_millis(250));
             let aimed = self.report.shots.len();
-            if i == 0 {
-                self.shot(&window, format!("Her click on \u{201c}{}\u{201d}", target.text), false)?;
-                self.shot(&window, "The same moment, every frame made visible".to_owned(), true)?;
-            }
+            self.shot(&window, format!("Her click on \u{201c}{}\u{201d}", target.text), false)?;
+            self.shot(&window, "The same moment, every frame made visible".to_owned(), true)?;
             let mut href = String::new();
             if *presses == 2 {
                 let watch = "window.__labLeaving = false; \
@@ -202,6 +200,18 @@ impl Person<'_> {
         }
     }
 
+    /// A picture the browser cannot take now (a page on its way out) is a gap in the replay, not
+    /// the victim's failure; a browser that is gone or stuck is.
+    fn gap(&mut self, caption: &str, e: DriverError) -> Result<(), DriverError> {
+        match e {
+            DriverError::Protocol(why) => {
+                self.step(format!("(no screenshot of “{caption}”: the browser said {why})"));
+                Ok(())
+            }
+            other => Err(other),
+        }
+    }
+
     /// A PNG of `window`, tried again a few times: a page that is still painting may not be captured.
     fn picture(&mut self, window: &WindowId) -> Result<Vec<u8>, DriverError> {
         let mut tries = 0;
@@ -218,21 +228,16 @@ impl Person<'_> {
 
     /// A screenshot of `window` (with every frame made visible: `revealed`), in the report.
     pub fn shot(&mut self, window: &WindowId, caption: String, revealed: bool) -> Result<(), DriverError> {
-        if revealed {
-            self.driver.evaluate(window, REVEAL)?;
+        if revealed && let Err(e) = self.driver.evaluate(window, REVEAL) {
+            return self.gap(&caption, e);
         }
         let png = self.picture(window);
-        if revealed {
-            self.driver.evaluate(window, UNREVEAL)?;
+        if revealed && let Err(e) = self.driver.evaluate(window, UNREVEAL) {
+            return self.gap(&caption, e);
         }
         let png = match png {
             Ok(png) => png,
-            // A picture the browser cannot take now is a gap in the replay, not the victim's failure.
-            Err(DriverError::Protocol(why)) => {
-                self.step(format!("(no screenshot of “{caption}”: the browser said {why})"));
-                return Ok(());
-            }
-            Err(e) => return Err(e),
+            Err(e) => return self.gap(&caption, e),
         };
         let file = format!("{}.png", self.report.shots.len() + 1);
         std::fs::write(self.dir.join(&file), png)

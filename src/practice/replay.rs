@@ -20,11 +20,6 @@ fn not_found(what: &str) -> Problem {
     Problem::new(StatusCode::NOT_FOUND, "No such delivery", format!("There is no delivery {what:?}."))
 }
 
-fn db(e: sqlx::Error) -> Problem {
-    tracing::error!("the exploit server's database: {e}");
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The database failed", "Reload the page.".into())
-}
-
 /// A screenshot as the replay draws it.
 struct Drawn {
     shot: Shot,
@@ -57,11 +52,10 @@ pub async fn replay(desk: web::Data<Desk>, path: web::Path<String>) -> Result<Ht
         None => (asked.clone(), false),
     };
     let run_id = Uuid::parse_str(&id).map_err(|_| not_found(&asked))?;
-    let run = store::run(&desk.pool, run_id).await.map_err(db)?.ok_or_else(|| not_found(&asked))?;
+    let run = store::run(&desk.pool, run_id).await?.ok_or_else(|| not_found(&asked))?;
     let report: Report = run.report.as_deref().and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
     let waiting = matches!(run.state, State::Queued | State::Running);
-    let ahead =
-        if waiting { store::ahead_of(&desk.pool, run.id, run.queued_at).await.map_err(db)? } else { 0 };
+    let ahead = if waiting { store::ahead_of(&desk.pool, run.id, run.queued_at).await? } else { 0 };
     let base = format!("/exploit/runs/{}", run.id);
     if as_json {
         let mut report = report;
@@ -124,13 +118,7 @@ pub async fn replay(desk: web::Data<Desk>, path: web::Path<String>) -> Result<Ht
         height: HEIGHT,
         run,
     };
-    let html = page
-        .render()
-        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "The page failed", e.to_string()))?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("Cache-Control", "no-store"))
-        .body(html))
+    super::page::html(&page)
 }
 
 /// `GET /exploit/runs/<id>/<n>.png`.

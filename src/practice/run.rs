@@ -14,6 +14,7 @@ use super::desk::Desk;
 use super::person::{Acted, Person};
 use super::report::{HEIGHT, Point, Report, WIDTH};
 use super::store::{self, Finish, State};
+use super::timeline::Seen;
 use super::verdict::{self, Differences};
 use crate::browser::profile::{self, Recipe};
 use crate::lab::Engine;
@@ -33,18 +34,20 @@ pub struct Job {
     pub exploit_id: i64,
     pub engine: Engine,
     pub binary: PathBuf,
-    /// How the protections at delivery differ from the challenge's.
-    pub differences: Differences,
 }
 
 /// Runs `job` to its end and keeps the result; never fails (a failure is the result).
 pub async fn deliver(desk: &Arc<Desk>, job: Job) {
     let run = job.run;
-    if let Err(e) = store::mark_running(&desk.pool, run).await {
+    let now = desk.bank.protections.now();
+    let differences = verdict::differences(job.challenge, &desk.bank.settings, &now.protections);
+    let summary: Vec<String> =
+        now.protections.summary().iter().map(|s| format!("{}={}", s.flag, s.value)).collect();
+    if let Err(e) = store::mark_running(&desk.pool, run, &summary.join(" ")).await {
         tracing::error!("delivery {run}: cannot mark it running: {e}");
     }
     desk.lab.timelines.follow(run);
-    let (challenge, differences) = (job.challenge, job.differences.clone());
+    let challenge = job.challenge;
     let worker = {
         let desk = desk.clone();
         tokio::task::spawn_blocking(move || browse(&desk, &job))
@@ -52,21 +55,21 @@ pub async fn deliver(desk: &Arc<Desk>, job: Job) {
     // The browse bounds itself; this is the backstop should a call ever not return.
     let result = tokio::time::timeout(LIMIT + Duration::from_secs(15), worker).await;
     let seen = desk.lab.timelines.take(run);
+    // What the bank saw is judged whatever happened to the browser: money that moved before a
+    // failure moved.
     let (state, verdict, mut report) = match result {
         Ok(Ok((Ok(acted), report))) => {
             (State::Done, verdict::judge(challenge, &acted, &seen, &differences), report)
         }
-        Ok(Ok((Err(e), report))) => (State::Failed, failed(&e), report),
+        Ok(Ok((Err(e), report))) => (State::Failed, failed(&e, challenge, &seen, &differences), report),
         Ok(Err(panicked)) => {
             tracing::error!("delivery {run}: the victim's worker failed: {panicked}");
-            (
-                State::Failed,
-                failed(&DriverError::Crashed("the victim's worker stopped".into())),
-                Report::default(),
-            )
+            let e = DriverError::Crashed("the victim's worker stopped".into());
+            (State::Failed, failed(&e, challenge, &seen, &differences), Report::default())
         }
         Err(_) => {
-            (State::Failed, failed(&DriverError::TimedOut("the whole delivery".into())), Report::default())
+            let e = DriverError::TimedOut("the whole delivery".into());
+            (State::Failed, failed(&e, challenge, &seen, &differences), Report::default())
         }
     };
     report.timeline = seen;
@@ -84,7 +87,12 @@ pub async fn deliver(desk: &Arc<Desk>, job: Job) {
     forget_old_screenshots(desk).await;
 }
 
-fn failed(e: &DriverError) -> verdict::Verdict {
+fn failed(
+    e: &DriverError,
+    challenge: &Challenge,
+    seen: &[Seen],
+    differences: &Differences,
+) -> verdict::Verdict {
     let reason = match e {
         DriverError::TimedOut(what) => format!(
             "The delivery was stopped: {what}. A delivery may take at most {} s, whatever the page does; the \
@@ -93,6 +101,10 @@ fn failed(e: &DriverError) -> verdict::Verdict {
         ),
         other => format!("The victim's browser failed: {other}. It was stopped and its profile removed."),
     };
+    let judged = verdict::judge(challenge, &Acted::Clicked, seen, differences);
+    if judged.outcome == "moved" {
+        return verdict::Verdict { reason: format!("{} {reason}", judged.reason), ..judged };
+    }
     verdict::Verdict { outcome: "error", reason, solved: false }
 }
 
@@ -224,7 +236,7 @@ fn settle(desk: &Desk, run: Uuid) {
     let mut posted_at = None;
     while Instant::now() < until {
         let seen = desk.lab.timelines.so_far(run);
-        if posted_at.is_none() && seen.iter().any(|s| s.method == "POST") {
+        if posted_at.is_none() && seen.iter().any(|s| s.method == "POST" && s.path.starts_with("/transfer")) {
             posted_at = Some(Instant::now());
         }
         if posted_at.is_some_and(|at| at.elapsed() > Duration::from_millis(600)) {

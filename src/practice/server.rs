@@ -6,7 +6,9 @@
 //! origin: the bank has no route to them.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpRequest, HttpResponse, guard, web};
 
 use super::challenges::Challenge;
 use super::desk::Desk;
@@ -18,15 +20,26 @@ use super::run::Job;
 use super::store::{self, MAX_BODY};
 use crate::lab::Engine;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/exploit", web::get().to(page::form_page))
-        .route("/exploit", web::post().to(post))
-        .route("/exploit/log", web::get().to(page::access_log))
-        .route("/exploit/hint", web::post().to(hint))
-        .route("/exploit/solution", web::post().to(solution))
-        .route("/exploit/runs/{run}", web::get().to(super::replay::replay))
-        .route("/exploit/runs/{run}/{shot}", web::get().to(super::replay::screenshot))
-        .route("/exploit/{challenge}", web::get().to(view));
+pub fn routes(cfg: &mut web::ServiceConfig, cross_site: &crate::origin::Origin) {
+    // Only on the cross-site attacker (http://127.0.0.1:<port>): a stored page served by the
+    // same-site listener would run on the bank's own host, where it could set the bank's cookies.
+    let host = cross_site.as_str().rsplit("//").next().unwrap_or_default().to_owned();
+    let only_there = guard::fn_guard(move |ctx| {
+        ctx.head().headers().get(header::HOST).and_then(|h| h.to_str().ok()) == Some(host.as_str())
+    });
+    cfg.service(
+        web::scope("/exploit")
+            .guard(only_there)
+            .wrap(DefaultHeaders::new().add(("Cache-Control", "no-store")))
+            .route("", web::get().to(page::form_page))
+            .route("", web::post().to(post))
+            .route("/log", web::get().to(page::access_log))
+            .route("/hint", web::post().to(hint))
+            .route("/solution", web::post().to(solution))
+            .route("/runs/{run}", web::get().to(super::replay::replay))
+            .route("/runs/{run}/{shot}", web::get().to(super::replay::screenshot))
+            .route("/{challenge}", web::get().to(view)),
+    );
 }
 
 type Answer = Result<HttpResponse, Problem>;
@@ -35,21 +48,40 @@ fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("Location", location)).finish()
 }
 
-/// A browser's POST from another site (a page driving the exploit server behind the trainee's
-/// back) is refused; tools that send no Origin are not browsers and may post.
-fn same_origin(req: &HttpRequest, desk: &Desk) -> Result<(), Problem> {
-    let Some(origin) = req.headers().get("origin").and_then(|v| v.to_str().ok()) else { return Ok(()) };
-    let sites = &desk.bank.sites;
-    if origin == sites.cross_site.as_str() || origin == sites.same_site.as_str() {
-        return Ok(());
+/// Who may post to the exploit server: the trainee, from its own pages or with a tool, on this
+/// machine (unless `LAB_ALLOW_PUBLIC=yes`). Refused: a browser's POST from another site (a page
+/// driving the exploit server behind the trainee's back), and any POST from the victim's own
+/// browser (a stored page that delivers itself would never end).
+fn allowed(req: &HttpRequest, desk: &Desk) -> Result<(), Problem> {
+    let refuse =
+        |title: &'static str, message: String| Err(Problem::new(StatusCode::FORBIDDEN, title, message));
+    if super::timeline::run_of(req).is_some() {
+        return refuse(
+            "Not from the victim",
+            "The victim's browser may not store or deliver exploits: a page that delivers itself would never end."
+                .into(),
+        );
     }
-    Err(Problem::new(
-        StatusCode::FORBIDDEN,
-        "Not from the exploit server's own page",
-        format!(
-            "This form was posted from {origin}; the exploit server takes forms only from its own pages."
+    let local = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
+    if !local && !desk.bank.settings.network.allow_public {
+        return refuse(
+            "From this machine only",
+            "The exploit server takes forms from the lab's own machine only (or start the lab with \
+             LAB_ALLOW_PUBLIC=yes)."
+                .into(),
+        );
+    }
+    match req.headers().get(header::ORIGIN) {
+        None => Ok(()),
+        Some(origin) if origin.as_bytes() == desk.bank.sites.cross_site.as_str().as_bytes() => Ok(()),
+        Some(origin) => refuse(
+            "Not from the exploit server's own page",
+            format!(
+                "This form was posted from {}; the exploit server takes forms only from its own pages.",
+                String::from_utf8_lossy(origin.as_bytes())
+            ),
         ),
-    ))
+    }
 }
 
 fn challenge(id: &str) -> Result<&'static Challenge, Problem> {
@@ -63,15 +95,6 @@ fn challenge(id: &str) -> Result<&'static Challenge, Problem> {
     })
 }
 
-fn db(e: sqlx::Error) -> Problem {
-    tracing::error!("the exploit server's database: {e}");
-    Problem::new(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "The database failed",
-        "Nothing was stored; try again.".into(),
-    )
-}
-
 /// `POST /exploit`: store the page, then view it or deliver it to the victim.
 async fn post(
     req: HttpRequest,
@@ -79,7 +102,7 @@ async fn post(
     queue: web::Data<Queue>,
     body: web::Payload,
 ) -> Answer {
-    same_origin(&req, &desk)?;
+    allowed(&req, &desk)?;
     let posted: Posted = form::read(body).await?;
     let challenge = challenge(posted.get("challenge").unwrap_or_default())?;
     let page = posted.get("body").unwrap_or_default();
@@ -107,34 +130,22 @@ async fn post(
     if !matches!(action, "store" | "view" | "deliver") {
         return Err(Problem::bad(format!("action={action:?}: the actions are store, view and deliver.")));
     }
-    let exploit_id = store::store_exploit(&desk.pool, challenge.id, page).await.map_err(db)?;
+    let exploit_id = store::store_exploit(&desk.pool, challenge.id, page).await?;
     match action {
         "view" => Ok(see_other(&format!("/exploit/{}", challenge.id))),
-        "deliver" => deliver(&req, &desk, &queue, challenge, exploit_id, engine).await,
-        _ => Ok(see_other(&format!("/exploit?challenge={}&stored={exploit_id}", challenge.id))),
+        "deliver" => deliver(&desk, &queue, challenge, exploit_id, engine).await,
+        _ => Ok(see_other(&format!("/exploit?challenge={}", challenge.id))),
     }
 }
 
 async fn deliver(
-    req: &HttpRequest,
     desk: &Desk,
     queue: &Queue,
     challenge: &'static Challenge,
     exploit_id: i64,
     engine: Engine,
 ) -> Answer {
-    let settings = &desk.bank.settings;
-    let local = req.peer_addr().is_some_and(|peer| peer.ip().is_loopback());
-    if !local && !settings.network.allow_public {
-        return Err(Problem::new(
-            StatusCode::FORBIDDEN,
-            "Deliveries come from this machine only",
-            "Your exploit is stored. The victim runs a browser on the lab's machine, so only a visitor on that \
-             machine may deliver (or start the lab with LAB_ALLOW_PUBLIC=yes)."
-                .into(),
-        ));
-    }
-    let binary = super::desk::victim_browser(settings, engine).map_err(|why| {
+    let binary = super::desk::victim_browser(&desk.bank.settings, engine).map_err(|why| {
         Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "The victim has no browser",
@@ -148,14 +159,10 @@ async fn deliver(
             format!("Your exploit is stored. {}", super::queue::Full),
         ));
     }
-    let now = desk.bank.protections.now();
-    let differences = page::differences(challenge, settings, &now.protections);
-    let summary =
-        now.protections.summary().iter().map(|s| format!("{}={}", s.flag, s.value)).collect::<Vec<_>>();
-    let run = store::queue_run(&desk.pool, challenge.id, exploit_id, engine.as_str(), &summary.join(" "))
-        .await
-        .map_err(db)?;
-    let job = Job { run, challenge, exploit_id, engine, binary, differences };
+    // The protections are those in force when the victim starts (the run notes them then).
+    let waiting = "(not started yet)";
+    let run = store::queue_run(&desk.pool, challenge.id, exploit_id, engine.as_str(), waiting).await?;
+    let job = Job { run, challenge, exploit_id, engine, binary };
     if let Err(full) = queue.submit(job) {
         let end = store::Finish {
             state: store::State::Failed,
@@ -164,7 +171,7 @@ async fn deliver(
             solved: false,
             report: "{}",
         };
-        store::finish(&desk.pool, run, &end).await.map_err(db)?;
+        store::finish(&desk.pool, run, &end).await?;
     }
     Ok(see_other(&format!("/exploit/runs/{run}")))
 }
@@ -180,13 +187,11 @@ async fn view(
     log_access(&req, &desk);
     let version = query.iter().find(|(k, _)| k == "version").map(|(_, v)| v.parse::<i64>());
     let exploit = match version {
-        Some(Ok(id)) => {
-            store::exploit(&desk.pool, id).await.map_err(db)?.filter(|e| e.challenge == challenge.id)
-        }
+        Some(Ok(id)) => store::exploit(&desk.pool, id).await?.filter(|e| e.challenge == challenge.id),
         Some(Err(_)) => {
             return Err(Problem::bad("version must be a number from the exploit's history.".into()));
         }
-        None => store::latest(&desk.pool, challenge.id).await.map_err(db)?,
+        None => store::latest(&desk.pool, challenge.id).await?,
     };
     let exploit = exploit.ok_or_else(|| {
         Problem::new(
@@ -213,18 +218,18 @@ fn log_access(req: &HttpRequest, desk: &Desk) {
 
 /// `POST /exploit/hint`: the challenge's next hint.
 async fn hint(req: HttpRequest, desk: web::Data<Desk>, body: web::Payload) -> Answer {
-    same_origin(&req, &desk)?;
+    allowed(&req, &desk)?;
     let posted = form::read(body).await?;
     let challenge = challenge(posted.get("challenge").unwrap_or_default())?;
-    progress::open_hint(&desk.pool, challenge.id, challenge.hints.len() as i64).await.map_err(db)?;
+    progress::open_hint(&desk.pool, challenge.id, challenge.hints.len() as i64).await?;
     Ok(see_other(&format!("/exploit?challenge={}#hints", challenge.id)))
 }
 
 /// `POST /exploit/solution`: the worked solution (the catalogue's attack page), noted.
 async fn solution(req: HttpRequest, desk: web::Data<Desk>, body: web::Payload) -> Answer {
-    same_origin(&req, &desk)?;
+    allowed(&req, &desk)?;
     let posted = form::read(body).await?;
     let challenge = challenge(posted.get("challenge").unwrap_or_default())?;
-    progress::show_solution(&desk.pool, challenge.id).await.map_err(db)?;
+    progress::show_solution(&desk.pool, challenge.id).await?;
     Ok(see_other(&format!("/exploit?challenge={}#solution", challenge.id)))
 }

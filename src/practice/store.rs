@@ -105,7 +105,14 @@ impl From<RawRun> for RunRow {
     }
 }
 
+/// Stores `body` as the newest version of `challenge`'s exploit (the same page again is not a
+/// new version: its id is returned).
 pub async fn store_exploit(pool: &SqlitePool, challenge: &str, body: &str) -> sqlx::Result<i64> {
+    if let Some(newest) = latest(pool, challenge).await?
+        && newest.body == body
+    {
+        return Ok(newest.id);
+    }
     let row: (i64,) =
         sqlx::query_as("INSERT INTO exploits (challenge, body, stored_at) VALUES (?, ?, ?) RETURNING id")
             .bind(challenge)
@@ -166,9 +173,11 @@ pub async fn queue_run(
     Ok(id)
 }
 
-pub async fn mark_running(pool: &SqlitePool, id: Uuid) -> sqlx::Result<()> {
-    sqlx::query("UPDATE victim_runs SET state = 'running', started_at = ? WHERE id = ?")
+/// The delivery starts, under `protections` (`FLAG=value ...`).
+pub async fn mark_running(pool: &SqlitePool, id: Uuid, protections: &str) -> sqlx::Result<()> {
+    sqlx::query("UPDATE victim_runs SET state = 'running', started_at = ?, protections = ? WHERE id = ?")
         .bind(clock::now_ms())
+        .bind(protections)
         .bind(id)
         .execute(pool)
         .await?;
@@ -253,7 +262,7 @@ pub async fn ahead_of(pool: &SqlitePool, id: Uuid, queued_at: i64) -> sqlx::Resu
 /// Runs older than the newest [`RUNS_KEPT`]: their screenshots may go.
 pub async fn expired_runs(pool: &SqlitePool) -> sqlx::Result<Vec<Uuid>> {
     let rows: Vec<(Uuid,)> =
-        sqlx::query_as("SELECT id FROM victim_runs ORDER BY queued_at DESC LIMIT -1 OFFSET ?")
+        sqlx::query_as("SELECT id FROM victim_runs ORDER BY queued_at DESC LIMIT 20 OFFSET ?")
             .bind(RUNS_KEPT)
             .fetch_all(pool)
             .await?;

@@ -4,6 +4,8 @@
 use super::challenges::{Challenge, RECIPIENT, VICTIM};
 use super::person::Acted;
 use super::timeline::Seen;
+use crate::config::Settings;
+use crate::protections::Protections;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Verdict {
@@ -14,12 +16,35 @@ pub struct Verdict {
 }
 
 /// How the protections at delivery compare with the challenge's: the flags that differ
-/// (`LAB_FRAME is deny here, off in the challenge`), empty when they are the same.
+/// (`LAB_FRAME is deny now, off in the challenge`), empty when they are the same.
 pub type Differences = Vec<String>;
 
+/// How the protections `now` differ from `challenge`'s: `LAB_FRAME is deny now, off in the challenge`.
+pub fn differences(challenge: &Challenge, settings: &Settings, now: &Protections) -> Differences {
+    let wanted = challenge.protections_for(settings).summary();
+    let now = now.summary();
+    let value = |list: &[crate::protections::Setting], flag: &str| {
+        list.iter().find(|s| s.flag == flag).map_or_else(|| "off".to_owned(), |s| s.value.clone())
+    };
+    let flags: Vec<&str> = wanted.iter().chain(now.iter()).map(|s| s.flag).collect();
+    let mut out: Vec<String> = Vec::new();
+    for flag in flags {
+        let (is, should) = (value(&now, flag), value(&wanted, flag));
+        let line = format!("{flag} is {is} now, {should} in the challenge");
+        if is != should && !out.contains(&line) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 pub fn judge(challenge: &Challenge, acted: &Acted, seen: &[Seen], differences: &Differences) -> Verdict {
-    if let Some(moved) = seen.iter().find_map(|s| s.moved.as_ref()) {
-        let goal = moved.from == VICTIM && moved.to == RECIPIENT && moved.amount == challenge.amount;
+    let goal =
+        |m: &&super::timeline::Moved| m.from == VICTIM && m.to == RECIPIENT && m.amount == challenge.amount;
+    let mut moves = seen.iter().filter_map(|s| s.moved.as_ref());
+    let best = moves.clone().find(goal).or_else(|| moves.next());
+    if let Some(moved) = best {
+        let goal = goal(&moved);
         let what = format!("The bank moved {} from {} to {}.", moved.amount, moved.from, moved.to);
         let (solved, reason) = if !goal {
             (
@@ -98,9 +123,16 @@ fn unchanged(acted: &Acted, seen: &[Seen]) -> String {
         } else {
             ""
         };
+        let buster = if seen.iter().any(|s| s.decision.contains("frame-busting script")) {
+            " The page carried the bank's frame-busting script: framed, it hides the page or leaves the frame (a \
+             sandbox without allow-scripts stops it; the sandbox needs allow-forms for the form to submit)."
+        } else {
+            ""
+        };
         return format!(
             "Nothing moved: the bank served its page, but no transfer request followed alice's click. The click \
-             landed beside the bank's button{guard}. Compare the click point with the revealed frame in the replay."
+             landed beside the bank's button{guard}. Compare the click point with the revealed frame in the \
+             replay.{buster}"
         );
     }
     if seen.is_empty() {

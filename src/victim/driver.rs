@@ -65,6 +65,19 @@ impl Driver {
         let log = File::create(&log_path).map_err(|e| cannot("cannot write its log", e))?;
         let out = log.try_clone().map_err(|e| cannot("cannot write its log", e))?;
         command.stdin(Stdio::null()).stdout(out).stderr(log).process_group(0);
+        // Should the lab itself die (kill -9 included), the kernel kills the browser: no victim
+        // outlives the lab. It is tied to the thread that starts the browser, which is the one
+        // that runs the whole delivery and kills the browser at its end anyway.
+        #[cfg(target_os = "linux")]
+        // SAFETY: prctl is async-signal-safe, and the closure touches nothing else.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
         let pipes = match launch.engine {
             Engine::Chromium => {
                 let (width, height) = (launch.width, launch.height);

@@ -39,7 +39,7 @@ async fn a_stored_exploit_is_served_byte_for_byte_on_the_attacker_origin_with_it
             post(&app, &client, "/exploit", &[("challenge", "basic"), ("body", body), ("action", "store")])
                 .await;
         assert_eq!(response.status(), 303);
-        assert!(location(&response).starts_with("/exploit?challenge=basic"), "{}", location(&response));
+        assert_eq!(location(&response), "/exploit?challenge=basic");
     }
     let served = client.get(exploit_url(&app, "/exploit/basic")).send().await.unwrap();
     assert_eq!(served.status(), 200);
@@ -63,6 +63,21 @@ async fn a_stored_exploit_is_served_byte_for_byte_on_the_attacker_origin_with_it
 
     let on_bank = app.client_as("alice").get(app.url("/exploit/basic")).send().await.unwrap();
     assert_eq!(on_bank.status(), 404, "the bank never serves a stored page");
+    let same_site = format!("{}/exploit/basic", app.sites.same_site);
+    let beside_the_bank = app.client(None).get(same_site).send().await.unwrap();
+    assert_eq!(beside_the_bank.status(), 404, "nor does the attacker's listener on the bank's own host");
+    let form = client.get(exploit_url(&app, "/exploit?challenge=basic")).send().await.unwrap();
+    assert_eq!(
+        form.headers()["x-frame-options"],
+        "SAMEORIGIN",
+        "the exploit server's own pages are not frameable"
+    );
+    let again =
+        post(&app, &client, "/exploit", &[("challenge", "basic"), ("body", first), ("action", "store")])
+            .await;
+    assert_eq!(again.status(), 303);
+    let versions = app.count("SELECT COUNT(*) FROM exploits WHERE challenge = 'basic'").await;
+    assert_eq!(versions, 3, "the same page again is not a new version");
     let log = client.get(exploit_url(&app, "/exploit/log")).send().await.unwrap().text().await.unwrap();
     assert!(log.contains("GET /exploit/basic"), "the access log has the views: {log}");
 }
@@ -111,6 +126,15 @@ async fn bad_input_is_refused_by_name_and_nothing_half_stored() {
         .await
         .unwrap();
     assert_eq!(elsewhere.status(), 403, "a form posted by another site's page");
+    let victim = client
+        .post(exploit_url(&app, "/exploit"))
+        .header("user-agent", format!("Mozilla/5.0 clickjack-lab-victim/{}", uuid::Uuid::now_v7()))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Form::new(&[("challenge", "basic"), ("body", "<p>"), ("action", "deliver")]).encode())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(victim.status(), 403, "the victim's own browser delivers nothing");
     assert_eq!(app.count("SELECT COUNT(*) FROM exploits").await, 0, "nothing was stored");
     let (status, page) =
         read(client.get(exploit_url(&app, "/exploit/multistep")).send().await.unwrap()).await;
