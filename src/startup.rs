@@ -90,6 +90,9 @@ impl Application {
             verifier: tls.verifier,
             protections: Live::new(settings.protections.clone()),
             csrf_key,
+            balances: Default::default(),
+            directory: Default::default(),
+            certificates: Default::default(),
             recorder,
             settings: settings.clone(),
         };

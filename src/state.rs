@@ -6,9 +6,12 @@ use std::sync::Arc;
 use actix_web::{HttpRequest, web};
 use sqlx::SqlitePool;
 
+use crate::accounts::balances::Balances;
+use crate::accounts::directory::Directory;
 use crate::audit::Recorder;
 use crate::config::Settings;
 use crate::error::AppError;
+use crate::identity::memory::Memory;
 use crate::origin::AllowedOrigins;
 use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
@@ -29,6 +32,12 @@ pub struct AppState {
     pub protections: Live,
     /// The key CSRF tokens are computed under.
     pub csrf_key: CsrfKey,
+    /// The balances the pages show, read at most once a second while nothing changes them.
+    pub balances: Balances,
+    /// The users found by name so far.
+    pub directory: Directory,
+    /// The client certificates checked so far: their re-check and their user.
+    pub certificates: Memory,
 }
 
 impl AppState {

@@ -1,7 +1,9 @@
 //! Users and their accounts: usernames, balances, (in [`password`]) argon2id hashes and (in
 //! [`bindings`]) the certificates bound to each user.
 
+pub mod balances;
 pub mod bindings;
+pub mod directory;
 pub mod password;
 pub mod repo;
 

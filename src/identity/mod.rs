@@ -8,6 +8,7 @@
 //! user, or is not bound to it, is refused with a page that says so; a refusal of the
 //! certificate itself is noted on the request's audit trail.
 
+pub mod memory;
 pub mod mode;
 
 use std::fmt;
@@ -110,7 +111,7 @@ impl Visitor {
         }
         let forwarded = req.extensions().get::<RefusedForward>().map(|r| CertProblem::Refused(r.0.clone()));
         let (user, cert_problem) = match (&cert, &session) {
-            (Some(_), _) if let Some(why) = Self::recheck(req, state) => {
+            (Some(cert), _) if let Some(why) = Self::recheck(req, state, cert) => {
                 (None, Some(CertProblem::Refused(why)))
             }
             (Some(cert), _) => Self::certificate_user(state, cert).await?,
@@ -146,10 +147,11 @@ impl Visitor {
 
     /// The handshake checked this connection's certificate when it opened; a connection (or a
     /// resumed session) can outlive a revocation, so each request checks it again.
-    fn recheck(req: &HttpRequest, state: &AppState) -> Option<String> {
+    fn recheck(req: &HttpRequest, state: &AppState, cert: &PeerCert) -> Option<String> {
         let der = req.conn_data::<HandshakeCert>()?;
         let verifier = state.verifier.as_ref()?;
-        verifier.check(&der.0[..].into()).err().map(|refusal| refusal.reason)
+        let check = || verifier.check(&der.0[..].into()).map_err(|refusal| refusal.reason);
+        state.certificates.recheck(&cert.fingerprint, verifier.generation(), check).err()
     }
 
     /// The user a certificate signs in, or why none.
@@ -157,8 +159,12 @@ impl Visitor {
         state: &AppState,
         cert: &PeerCert,
     ) -> Result<(Option<(User, SignedInBy)>, Option<CertProblem>)> {
+        let generation = state.verifier.as_ref().map_or(0, |v| v.generation());
+        if let Some(user) = state.certificates.user(&cert.fingerprint, generation) {
+            return Ok((Some((user, SignedInBy::Certificate)), None));
+        }
         let Some(user) = (match &cert.common_name {
-            Some(cn) => repo::find(&state.pool, cn).await?,
+            Some(cn) => state.directory.find(&state.pool, cn).await?,
             None => None,
         }) else {
             return Ok((None, Some(CertProblem::UnknownUser)));
@@ -168,6 +174,7 @@ impl Visitor {
         {
             return Ok((None, Some(CertProblem::NotBound { user: user.username.to_string() })));
         }
+        state.certificates.remember_user(&cert.fingerprint, generation, &user);
         Ok((Some((user, SignedInBy::Certificate)), None))
     }
 

@@ -89,6 +89,7 @@ pub async fn reset(
     _me: SignedIn,
 ) -> Result<HttpResponse> {
     db::reset(&state.pool).await.map_err(|e| AppError::internal("reset", e))?;
+    state.balances.changed();
     lab.renders.clear();
     Ok(done(Outcome::Reset, see_other(&format!("/lab?{RESET_DONE}"))))
 }

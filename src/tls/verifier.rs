@@ -7,6 +7,7 @@
 //! - the proxy mode can run the very same checks on a certificate forwarded in a header.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
 use std::time::{Duration, SystemTime};
 
@@ -40,6 +41,8 @@ pub struct LabVerifier {
     inner: RwLock<Arc<dyn ClientCertVerifier>>,
     /// The CRL file's stamp when it was last read (taken before reading it).
     loaded: Mutex<Option<(SystemTime, u64)>>,
+    /// How many times the CRL was loaded: what a remembered check was made under.
+    loads: AtomicUsize,
     /// Where refused handshakes are recorded (none: the caller audits refusals with its request).
     recorder: Option<Recorder>,
 }
@@ -70,6 +73,7 @@ impl LabVerifier {
             ca_der,
             mandatory,
             inner: RwLock::new(inner),
+            loads: AtomicUsize::new(1),
             loaded: Mutex::new(stamp),
             recorder,
         })
@@ -82,7 +86,13 @@ impl LabVerifier {
         let fresh = build(&self.roots, &self.ca_der, &self.certs_dir)?;
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = fresh;
         *self.loaded.lock().unwrap_or_else(|e| e.into_inner()) = stamp;
+        self.loads.fetch_add(1, Ordering::Release);
         Ok(())
+    }
+
+    /// Which load of the CRL is in force: it changes with every reload.
+    pub fn generation(&self) -> usize {
+        self.loads.load(Ordering::Acquire)
     }
 
     /// Runs the handshake's checks, with the current CRL, on a certificate outside a handshake:

@@ -6,7 +6,6 @@ use askama::Template;
 
 use super::layout::Layout;
 use super::respond::{render, see_other};
-use crate::accounts::repo as accounts;
 use crate::audit::{self, AuditEvent};
 use crate::error::{AppError, Result};
 use crate::identity::{SignedIn, Visitor};
@@ -48,7 +47,7 @@ pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<H
     let page = Dashboard {
         layout: Layout::new(&state, &me.visitor, "Dashboard").await?,
         me: me.user.username.to_string(),
-        balance: accounts::balance(&state.pool, me.user.id).await?,
+        balance: state.balances.of(&state.pool, me.user.id).await?,
         transfers: repo::recent_for(&state.pool, &me.user, 10).await?,
         bank_origin: state.sites.bank.to_string(),
         attacker_origin: state.sites.cross_site.to_string(),

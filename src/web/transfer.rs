@@ -82,7 +82,7 @@ pub async fn form(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespon
     recipients.retain(|name| name != me.user.username.as_str());
     let page = FormPage {
         layout: Layout::new(&state, &me.visitor, "New transfer").await?,
-        balance: accounts::balance(&state.pool, me.user.id).await?,
+        balance: state.balances.of(&state.pool, me.user.id).await?,
         cap: state.settings.transfers.cap,
         memo_max: MEMO_MAX_CHARS,
         recipients,
@@ -99,13 +99,13 @@ pub async fn confirm(
 ) -> Result<HttpResponse> {
     let draft = parse(&state, &me, &query.to, &query.amount, &query.memo)?;
     // Never ask anyone to confirm a transfer to an account that does not exist.
-    if accounts::find(&state.pool, draft.to.as_str()).await?.is_none() {
+    if state.directory.find(&state.pool, draft.to.as_str()).await?.is_none() {
         return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
     }
     let request_id = Uuid::new_v4();
     let page = ConfirmPage {
         layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
-        balance: accounts::balance(&state.pool, me.user.id).await?,
+        balance: state.balances.of(&state.pool, me.user.id).await?,
         draft,
         request_id,
         signed_in_by: me.by.as_str(),
@@ -146,6 +146,7 @@ pub async fn execute(
     };
     Ok(match repo::execute(&state.pool, &me.user, &draft, request_id, &auth).await? {
         Executed::New(id) => {
+            state.balances.changed();
             let (from, to, amount) = (me.user.username.to_string(), draft.to.to_string(), draft.amount);
             done(
                 Outcome::Transferred { id, request_id, from, to, amount },
@@ -175,7 +176,7 @@ pub async fn result(
     let transfer = repo::find_for(&state.pool, &me.user, id).await?.ok_or_else(not_found)?;
     let page = ResultPage {
         layout: Layout::new(&state, &me.visitor, "Transfer").await?,
-        balance: accounts::balance(&state.pool, me.user.id).await?,
+        balance: state.balances.of(&state.pool, me.user.id).await?,
         transfer,
         repeat: query.repeat.is_some(),
     };
