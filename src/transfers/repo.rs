@@ -48,17 +48,15 @@ impl TransferRecord {
     }
 }
 
-/// Moves `draft.amount` from `from` to `draft.to`, once per `request_id`.
+/// Moves `draft.amount` from `from` to `to` (the user `draft.to` names), once per `request_id`.
 pub async fn execute(
     pool: &SqlitePool,
     from: &User,
+    to: &User,
     draft: &TransferDraft,
     request_id: Uuid,
     auth: &Authentication,
 ) -> Result<Executed, ExecuteError> {
-    let to = accounts::repo::find(pool, draft.to.as_str())
-        .await?
-        .ok_or_else(|| TransferError::UnknownRecipient(draft.to.to_string()))?;
     let amount = draft.amount.cents();
 
     // IMMEDIATE takes the write lock up front: concurrent transfers queue instead of failing.
@@ -85,24 +83,21 @@ pub async fn execute(
         return repeated(pool, from, request_id).await;
     }
 
-    let debited = sqlx::query(
-        "UPDATE accounts SET balance_cents = balance_cents - ? WHERE user_id = ? AND balance_cents >= ?",
+    // Both sides in one statement, and only if the sender can pay: two rows, or none.
+    let moved = sqlx::query(
+        "UPDATE accounts SET balance_cents = balance_cents + CASE user_id WHEN ?1 THEN -?3 ELSE ?3 END \
+         WHERE user_id IN (?1, ?2) AND (SELECT balance_cents FROM accounts WHERE user_id = ?1) >= ?3",
     )
-    .bind(amount)
     .bind(from.id)
+    .bind(to.id)
     .bind(amount)
     .execute(&mut *tx)
     .await?;
-    if debited.rows_affected() != 1 {
+    if moved.rows_affected() != 2 {
         tx.rollback().await?;
         let balance = accounts::repo::balance(pool, from.id).await?;
         return Err(TransferError::InsufficientFunds { balance, amount: draft.amount }.into());
     }
-    sqlx::query("UPDATE accounts SET balance_cents = balance_cents + ? WHERE user_id = ?")
-        .bind(amount)
-        .bind(to.id)
-        .execute(&mut *tx)
-        .await?;
     tx.commit().await?;
     Ok(Executed::New(id))
 }

@@ -144,7 +144,12 @@ pub async fn execute(
         signed_in_by: me.by.as_str(),
         cert_fingerprint: me.visitor.cert.as_ref().map(|c| c.fingerprint.clone()),
     };
-    Ok(match repo::execute(&state.pool, &me.user, &draft, request_id, &auth).await? {
+    let to = state
+        .directory
+        .find(&state.pool, draft.to.as_str())
+        .await?
+        .ok_or_else(|| TransferError::UnknownRecipient(draft.to.to_string()))?;
+    Ok(match repo::execute(&state.pool, &me.user, &to, &draft, request_id, &auth).await? {
         Executed::New(id) => {
             state.balances.changed();
             let (from, to, amount) = (me.user.username.to_string(), draft.to.to_string(), draft.amount);
