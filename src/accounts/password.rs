@@ -1,7 +1,9 @@
 //! Password hashing with argon2id at OWASP's recommended parameters (19 MiB, 2 passes, 1 lane).
 //!
-//! Hashing is deliberately slow, so it runs on the blocking pool; an unknown username is checked
-//! against a dummy hash so that it takes as long as a wrong password.
+//! Hashing is deliberately slow (about 28 ms of CPU), so it runs on a thread of its own, at a lower
+//! CPU priority than the threads serving pages: sign-ins under load wait their turn rather than
+//! slow every page down. An unknown username is checked against a dummy hash so that it takes as
+//! long as a wrong password.
 
 use std::sync::LazyLock;
 
@@ -21,18 +23,61 @@ pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
 
 static DUMMY: LazyLock<String> = LazyLock::new(|| hash("no user has this password").expect("hashing works"));
 
+/// A password check waiting for the hashing thread.
+struct Check {
+    stored: Option<String>,
+    password: String,
+    answer: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Checks waiting at most; beyond, a sign-in is refused as a wrong password would be (and logged).
+const WAITING: usize = 256;
+
+static HASHER: LazyLock<Option<std::sync::mpsc::SyncSender<Check>>> = LazyLock::new(|| {
+    let (checks, waiting) = std::sync::mpsc::sync_channel::<Check>(WAITING);
+    let started = std::thread::Builder::new().name("password-hasher".into()).spawn(move || {
+        lower_priority();
+        for check in waiting {
+            let _ = check.answer.send(matches(check.stored, &check.password));
+        }
+    });
+    match started {
+        Ok(_) => Some(checks),
+        Err(e) => {
+            tracing::error!("cannot start the password hashing thread: {e}");
+            None
+        }
+    }
+});
+
+/// Nice 10 for the calling thread (Linux: a thread's own priority).
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: gettid and setpriority on the calling thread only; a failure leaves it as it was.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
+}
+
+fn matches(stored: Option<String>, password: &str) -> bool {
+    let known = stored.is_some();
+    let phc = stored.unwrap_or_else(|| DUMMY.clone());
+    let matches = PasswordHash::new(&phc)
+        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    known && matches
+}
+
 /// Verifies `password` against `stored` (or against a dummy hash when there is no such user).
 pub async fn verify(stored: Option<String>, password: String) -> bool {
-    let checked = tokio::task::spawn_blocking(move || {
-        let known = stored.is_some();
-        let phc = stored.unwrap_or_else(|| DUMMY.clone());
-        let matches = PasswordHash::new(&phc)
-            .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false);
-        known && matches
-    })
-    .await;
-    checked.unwrap_or(false)
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let Some(hasher) = HASHER.as_ref() else { return false };
+    if hasher.try_send(Check { stored, password, answer }).is_err() {
+        tracing::warn!("{WAITING} password checks are already waiting: a sign-in was refused");
+        return false;
+    }
+    answered.await.unwrap_or(false)
 }
 
 #[cfg(test)]

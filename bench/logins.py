@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Password sign-in under load: the confirmation page's p99 under keep-alive load (the kit's
+mtls-load, alice's certificate), alone and then with 20 argon2 sign-ins per second (bob, by
+password, each on a connection without a certificate) beside it. The goal: the page's p99 with
+the sign-ins at most 3x its p99 without. The lab must run with LAB_MTLS=optional (password
+sign-in); bench/run.sh starts one so.
+
+  bench/logins.py --load KIT/target/release/mtls-load --certs DIR --bank https://127.0.0.1:8443
+"""
+import argparse, http.client, json, os, re, ssl, subprocess, threading, time, urllib.parse
+
+def page_p99(args):
+    url = f"{args.bank}/transfer/confirm?to=mallory&amount=13.37"
+    out = subprocess.run([args.load, "--cacert", f"{args.certs}/ca.crt", "--cert", f"{args.certs}/alice.crt",
+                          "--key", f"{args.certs}/alice.key", "-c", "32", "-d", str(args.d), "-w", "1",
+                          "--mode", "keepalive", "--json", url], capture_output=True, text=True, check=True)
+    report = json.loads(out.stdout)
+    return report
+
+def sign_ins(args, stop, done, errors):
+    host = urllib.parse.urlsplit(args.bank)
+    ctx = ssl.create_default_context(cafile=f"{args.certs}/ca.crt")
+    origin = f"{host.scheme}://{host.netloc}"
+    period = 4.0 / args.rate  # four of these run at once
+    next_at = time.monotonic()
+    while not stop.is_set():
+        next_at += period
+        try:
+            conn = http.client.HTTPSConnection(host.hostname, host.port, context=ctx)
+            conn.request("GET", "/login")
+            answer = conn.getresponse()
+            page = answer.read().decode()
+            cookie = "; ".join(c.split(";")[0] for c in answer.headers.get_all("Set-Cookie") or [])
+            token = re.search(r'name="csrf_token" value="([^"]*)"', page)
+            body = urllib.parse.urlencode({"username": "bob", "password": args.password,
+                                           "csrf_token": token.group(1) if token else ""})
+            conn.request("POST", "/login", body=body, headers={"Origin": origin, "Cookie": cookie,
+                         "Content-Type": "application/x-www-form-urlencoded"})
+            answer = conn.getresponse()
+            answer.read()
+            (done if answer.status == 303 else errors).append(answer.status)
+            conn.close()
+        except (OSError, http.client.HTTPException) as e:
+            errors.append(repr(e))
+        time.sleep(max(0.0, next_at - time.monotonic()))
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--load", required=True, help="the kit's mtls-load binary")
+    p.add_argument("--certs", required=True)
+    p.add_argument("--bank", default="https://127.0.0.1:8443")
+    p.add_argument("--password", default="bob-pass")
+    p.add_argument("--rate", type=float, default=20.0, help="sign-ins per second")
+    p.add_argument("-d", type=int, default=8, help="seconds of page load per measurement")
+    args = p.parse_args()
+    quiet = page_p99(args)
+    stop, done, errors = threading.Event(), [], []
+    threads = [threading.Thread(target=sign_ins, args=(args, stop, done, errors)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(1)
+    started, count = time.monotonic(), len(done)
+    loaded = page_p99(args)
+    rate = (len(done) - count) / (time.monotonic() - started)
+    stop.set()
+    for thread in threads:
+        thread.join()
+    p99 = lambda r: r["latency_ms"]["p99"]
+    print(f"page alone:            {quiet['rps']:.0f} req/s, p99 {p99(quiet):.2f} ms")
+    print(f"page + {args.rate:.0f} sign-ins/s:  {loaded['rps']:.0f} req/s, p99 {p99(loaded):.2f} ms "
+          f"({p99(loaded) / p99(quiet):.2f}x; goal <= 3x)")
+    print(f"sign-ins: {len(done)} done ({rate:.1f}/s while the page was measured), {len(errors)} failed "
+          f"{sorted(set(map(str, errors)))[:3]}")
+
+if __name__ == "__main__":
+    main()
