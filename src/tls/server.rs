@@ -45,14 +45,13 @@ impl BankTls {
 /// A TLS server configuration with the lab's server certificate from `certs_dir`.
 ///
 /// With a `verifier`, client certificates are requested and checked by it (it decides whether
-/// one is required); without, none is requested.
+/// one is required); without, none is requested. Sessions resume.
 pub fn server_config(
     certs_dir: &Path,
     verifier: Option<Arc<LabVerifier>>,
 ) -> Result<rustls::ServerConfig, TlsError> {
     let builder =
         rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
-    let client_auth = verifier.is_some();
     let builder = match verifier {
         Some(verifier) => builder.with_client_cert_verifier(verifier),
         None => builder.with_no_client_auth(),
@@ -67,12 +66,21 @@ pub fn server_config(
         ),
         other => TlsError::Rustls(other),
     })?;
-    if client_auth {
-        // A resumed session skips the verifier: no CRL check and no audit of a refusal. Every
-        // connection gets a full handshake instead (the requests on it are re-checked anyway).
-        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
-        config.send_tls13_tickets = 0;
-    }
+    // With client auth, a resumed handshake skips the verifier: a session cached before a
+    // revocation resumes. That is safe because rustls keeps the client's certificate chain in the
+    // session (a resumed connection has the same `peer_certificates()`) and every request
+    // re-checks that certificate against the current CRL (`identity::Visitor::recheck`): 403 and
+    // an audit row, as on a connection opened before the revocation.
+    //
+    // Sessions are kept here rather than in tickets: memory stays bounded (an entry holds the
+    // client's chain, about 1 KiB), neither the certificate nor the session's secret leaves the
+    // server (not even encrypted under a ticket key), and a TLS 1.3 session is taken out of the
+    // cache when it is used, so each one resumes once.
+    config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(config)
 }
+
+/// TLS sessions the bank remembers, oldest evicted first: a browser keeps a few (one per
+/// parallel connection), a load test one per connection; at most about 1 MiB.
+const SESSION_CACHE: usize = 1024;

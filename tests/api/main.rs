@@ -21,6 +21,7 @@ mod multistep;
 mod origin;
 mod pages;
 mod proxy;
+mod resumption;
 mod samesite;
 mod startup;
 mod tls;
