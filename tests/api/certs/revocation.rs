@@ -95,9 +95,13 @@ async fn a_revoked_certificate_is_refused_even_to_a_client_that_resumes_its_tls_
     })
     .await;
 
-    // Assert: a new connection from the same browser (a resumed handshake) is refused too.
-    let after = browser.get(app.url("/api/me")).send().await;
-    assert!(after.is_err(), "the revoked certificate still signs in: {:?}", after.map(|r| r.status()));
+    // Assert: a new connection from the same browser resumes its session (a resumed handshake runs
+    // no verifier), and the per-request check refuses its request.
+    let after = browser.get(app.url("/api/me")).send().await.expect("the resumed handshake completes");
+    assert_eq!(after.status(), 403, "the revoked certificate still signs in");
+    let body: serde_json::Value = after.json().await.unwrap();
+    let error = body["error"].as_str().unwrap_or_default();
+    assert!(error.contains("Your certificate was refused: revoked"), "{error}");
 }
 
 #[tokio::test]
