@@ -54,6 +54,12 @@ pub async fn apply(app: &TestApp, challenge: &Challenge) {
 /// Stores `body` for `challenge`, delivers it to the victim in `engine`, and waits for the
 /// delivery's end: its replay's JSON, and the replay page's address.
 pub async fn deliver(app: &TestApp, challenge: &str, body: &str, engine: Engine) -> (Value, String) {
+    let replay = queue(app, challenge, body, engine).await;
+    (finished(app, &replay).await, replay)
+}
+
+/// Stores `body` and asks for its delivery (`POST /exploit`, action `deliver`): the replay's address.
+async fn queue(app: &TestApp, challenge: &str, body: &str, engine: Engine) -> String {
     let fields =
         [("challenge", challenge), ("body", body), ("engine", engine.as_str()), ("action", "deliver")];
     let response = trainee()
@@ -66,7 +72,7 @@ pub async fn deliver(app: &TestApp, challenge: &str, body: &str, engine: Engine)
     assert_eq!(response.status(), 303, "{}", response.text().await.unwrap_or_default());
     let replay = response.headers()["location"].to_str().unwrap().to_owned();
     assert!(replay.starts_with("/exploit/runs/"), "{replay}");
-    (finished(app, &replay).await, replay)
+    replay
 }
 
 /// The replay's JSON once its delivery ended (a delivery is bounded at about 20 s).
@@ -270,15 +276,7 @@ async fn a_popup_flood_a_hung_page_and_two_deliveries_at_once_each_end_bounded_a
     let client = trainee();
     let mut replays = Vec::new();
     for _ in 0..2 {
-        let fields = [("challenge", "basic"), ("body", body.as_str()), ("action", "deliver")];
-        let response = client
-            .post(format!("{}/exploit", app.sites.cross_site))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(encode(&fields))
-            .send()
-            .await
-            .unwrap();
-        replays.push(response.headers()["location"].to_str().unwrap().to_owned());
+        replays.push(queue(&app, "basic", &body, Engine::Chromium).await);
     }
     let second: Value = client
         .get(format!("{}{}.json", app.sites.cross_site, replays[1]))
