@@ -1,5 +1,6 @@
-//! Executing and reading transfers. One SQL transaction per transfer, with a conditional debit,
-//! so concurrent confirms can never overdraw and a repeated request id executes once.
+//! Executing and reading transfers. One SQL statement per transfer (its own transaction), with a
+//! conditional insert that moves the money, so concurrent confirms can never overdraw and a
+//! repeated request id executes once.
 
 use sqlx::SqlitePool;
 use uuid::Uuid;
@@ -58,14 +59,18 @@ pub async fn execute(
     auth: &Authentication,
 ) -> Result<Executed, ExecuteError> {
     let amount = draft.amount.cents();
-
-    // IMMEDIATE takes the write lock up front: concurrent transfers queue instead of failing.
-    let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     let id = Uuid::new_v4();
+    // One statement, so one transaction: the row is inserted only if the request id is new and the
+    // sender can pay, and inserting it moves the money (the `transfers_move_money` trigger). A
+    // statement that writes takes SQLite's write lock before it reads: concurrent transfers queue
+    // (the pool's busy timeout), and the balance it checks is the one it changes.
     let inserted = sqlx::query(
         "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
          signed_in_by, cert_fingerprint, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+         WHERE (SELECT balance_cents FROM accounts WHERE user_id = ?3) >= ?5 \
+         AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?4) \
+         ON CONFLICT (request_id) DO NOTHING",
     )
     .bind(id)
     .bind(request_id)
@@ -76,43 +81,33 @@ pub async fn execute(
     .bind(auth.signed_in_by)
     .bind(auth.cert_fingerprint.as_deref())
     .bind(clock::now_ms())
-    .execute(&mut *tx)
+    .execute(pool)
     .await?;
-    if inserted.rows_affected() == 0 {
-        tx.rollback().await?;
-        return repeated(pool, from, request_id).await;
+    if inserted.rows_affected() == 1 {
+        return Ok(Executed::New(id));
     }
-
-    // Both sides in one statement, and only if the sender can pay: two rows, or none.
-    let moved = sqlx::query(
-        "UPDATE accounts SET balance_cents = balance_cents + CASE user_id WHEN ?1 THEN -?3 ELSE ?3 END \
-         WHERE user_id IN (?1, ?2) AND (SELECT balance_cents FROM accounts WHERE user_id = ?1) >= ?3",
-    )
-    .bind(from.id)
-    .bind(to.id)
-    .bind(amount)
-    .execute(&mut *tx)
-    .await?;
-    if moved.rows_affected() != 2 {
-        tx.rollback().await?;
-        let balance = accounts::repo::balance(pool, from.id).await?;
-        return Err(TransferError::InsufficientFunds { balance, amount: draft.amount }.into());
+    // Nothing happened: the request id had executed before, or the balance did not cover it.
+    if let Some(executed) = repeated(pool, from, request_id).await? {
+        return executed;
     }
-    tx.commit().await?;
-    Ok(Executed::New(id))
+    let balance = accounts::repo::balance(pool, from.id).await?;
+    Err(TransferError::InsufficientFunds { balance, amount: draft.amount }.into())
 }
 
-/// A request id that already executed: the earlier transfer, if it was this sender's.
-async fn repeated(pool: &SqlitePool, from: &User, request_id: Uuid) -> Result<Executed, ExecuteError> {
+/// A request id that already executed, if it did: the earlier transfer if it was this sender's.
+async fn repeated(
+    pool: &SqlitePool,
+    from: &User,
+    request_id: Uuid,
+) -> Result<Option<Result<Executed, ExecuteError>>, ExecuteError> {
     let earlier: Option<(Uuid, Uuid)> =
         sqlx::query_as("SELECT id, from_user FROM transfers WHERE request_id = ?")
             .bind(request_id)
             .fetch_optional(pool)
             .await?;
-    match earlier {
-        Some((id, sender)) if sender == from.id => Ok(Executed::Repeat(id)),
-        _ => Err(TransferError::RequestIdTaken.into()),
-    }
+    Ok(earlier.map(|(id, sender)| {
+        if sender == from.id { Ok(Executed::Repeat(id)) } else { Err(TransferError::RequestIdTaken.into()) }
+    }))
 }
 
 const SELECT: &str = "SELECT t.id, f.username AS from_name, r.username AS to_name, t.amount_cents, \
