@@ -51,18 +51,45 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10));
+        .busy_timeout(Duration::from_secs(10))
+        // Checkpoints (copying the write-ahead log into the database, and the one fsync) run on a
+        // task of their own, once a second, not inside whichever request commits the 1000th page.
+        .pragma("wal_autocheckpoint", "0")
+        // And after one, the log file is cut back to at most this many bytes.
+        .pragma("journal_size_limit", "16777216");
+    // A connection to a local file does not go stale: no ping before each use (it would cost every
+    // query a second round trip to the connection's thread).
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(4)
+        .test_before_acquire(false)
         .connect_with(options)
         .await
         .map_err(|source| DbError::Open { path: shown, source })?;
     sqlx::migrate!().run(&pool).await?;
+    tokio::spawn(checkpoints(pool.clone()));
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await?;
     if users == 0 {
         seed(&pool).await?;
     }
     Ok(pool)
+}
+
+/// How often the write-ahead log is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`], without waiting for
+/// readers or writers (a passive checkpoint), until the pool closes.
+async fn checkpoints(pool: SqlitePool) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match sqlx::query("PRAGMA wal_checkpoint(RESTART)").execute(&pool).await {
+            Ok(_) => {}
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => tracing::warn!("checkpointing the database: {e}"),
+        }
+    }
 }
 
 /// Why the user running the lab cannot write the database at `path`, if that is the trouble:
