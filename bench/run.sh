@@ -25,7 +25,7 @@ if ss -ltn 2>/dev/null | grep -q ':8443 '; then
 fi
 
 echo "== building the lab (release)"
-(cd "$REPO" && cargo build --release --quiet)
+(cd "$REPO" && cargo build --release --quiet && cargo build --release --quiet --example transfers)
 echo "== preparing the kit in $KIT"
 mkdir -p "$KIT"
 (cd "$KIT_SRC" && tar --exclude=./target --exclude=./peer-nestjs/node_modules --exclude=./.scratch -cf - .) | (cd "$KIT" && tar -xf -)
@@ -60,7 +60,7 @@ stop_lab() { kill "$LAB_PID"; wait "$LAB_PID" 2>/dev/null || true; }
 
 echo "== executed transfers (GET the confirmation page, POST it), every protection on"
 lab
-python3 "$REPO/bench/transfers.py" --bank https://localhost:8443 --certs "$LAB/certs" \
+"$REPO/target/release/examples/transfers" --bank https://localhost:8443 --certs "$LAB/certs" \
   --database "$LAB/lab.db" --pid "$LAB_PID" -c "${TRANSFER_CONNS:-8}" -d "${DURATION:-4}" || true
 stop_lab
 
