@@ -1,6 +1,7 @@
 //! One audit row: the request facts, the identity, and the decision composed from the request's
 //! trail and the bank's answer.
 
+use super::capped::{REASON_CAP, capped, cut};
 use super::decision::{CertSeen, DecidedBy, Trail};
 use super::outcome::Outcome;
 use crate::clock;
@@ -22,6 +23,8 @@ pub struct RequestFacts {
 pub struct Who {
     pub username: Option<String>,
     pub cert: Option<CertSeen>,
+    /// The peer's address (the proxy's, behind one): where repeated refusals come from.
+    pub peer: Option<String>,
 }
 
 /// The bank's answer to a request.
@@ -48,6 +51,15 @@ pub struct AuditEvent {
     pub reason: String,
     pub checks: String,
     pub status: i64,
+    /// How many times it came (a refusal repeated from the same source collapses into one row).
+    #[sqlx(default)]
+    pub repeats: i64,
+    /// When it last came, if it repeated.
+    #[sqlx(default)]
+    pub last_at: Option<i64>,
+    /// What its repeats share (peer, who decided, request line, identity): `None`, never collapsed.
+    #[sqlx(skip)]
+    pub source: Option<String>,
 }
 
 impl AuditEvent {
@@ -89,27 +101,47 @@ impl AuditEvent {
             }
         }
         let cert = who.cert.or(trail.claimed);
+        let cert_fingerprint = cert.as_ref().map(|c| c.fingerprint.clone());
+        let reason = cut(&reason, REASON_CAP).into_owned();
+        // Refusals and CSP reports cost a stranger nothing to repeat: they collapse by source.
+        let collapses = refused || matches!(answer.outcome, Some(Outcome::CspReport { .. }));
+        let source = collapses.then(|| {
+            let path = request.path.split('?').next().unwrap_or_default();
+            let (peer, user) = (who.peer.as_deref(), who.username.as_deref());
+            let fingerprint = cert_fingerprint.as_deref();
+            let (by, method, reason) = (by.as_str(), &request.method, digest(&reason));
+            format!("{peer:?} {by} {method} {path} {user:?} {fingerprint:?} {reason:x}")
+        });
         Self {
             at: clock::now_ms(),
             username: who.username,
-            cert_cn: cert.as_ref().and_then(|c| c.cn.clone()),
-            cert_fingerprint: cert.map(|c| c.fingerprint),
+            cert_cn: cert.and_then(|c| c.cn).map(|cn| capped(&cn).into_owned()),
+            cert_fingerprint,
             request,
             decision: if refused { "refused" } else { "allowed" }.to_owned(),
             decided_by: by.as_str().to_owned(),
             reason,
             checks: lines.join("\n"),
             status: i64::from(answer.status),
+            repeats: 1,
+            last_at: None,
+            source,
         }
     }
 
     /// A client certificate refused during the TLS handshake: no request was ever read.
+    /// It collapses with the same refusal of the same certificate (the verifier never sees the
+    /// peer's address).
     pub fn handshake(cert: Option<CertSeen>, reason: String) -> Self {
+        let cert_cn = cert.as_ref().and_then(|c| c.cn.as_deref()).map(|cn| capped(cn).into_owned());
+        let cert_fingerprint = cert.map(|c| c.fingerprint);
+        let reason = cut(&reason, REASON_CAP).into_owned();
         Self {
             at: clock::now_ms(),
             username: None,
-            cert_cn: cert.as_ref().and_then(|c| c.cn.clone()),
-            cert_fingerprint: cert.map(|c| c.fingerprint),
+            source: Some(format!("handshake {cert_cn:?} {cert_fingerprint:?} {:x}", digest(&reason))),
+            cert_cn,
+            cert_fingerprint,
             request: RequestFacts {
                 method: "TLS".to_owned(),
                 path: "(handshake)".to_owned(),
@@ -120,7 +152,29 @@ impl AuditEvent {
             reason,
             checks: String::new(),
             status: 0,
+            repeats: 1,
+            last_at: None,
         }
+    }
+
+    /// The audit log's own doing (a trim): no request, nothing to collapse.
+    pub fn housekeeping(reason: String) -> Self {
+        Self {
+            request: RequestFacts {
+                method: "AUDIT".to_owned(),
+                path: "(housekeeping)".to_owned(),
+                ..RequestFacts::default()
+            },
+            decision: "allowed".to_owned(),
+            decided_by: DecidedBy::Bank.as_str().to_owned(),
+            source: None,
+            ..Self::handshake(None, reason)
+        }
+    }
+
+    /// When it last came, if it repeated.
+    pub fn last_when(&self) -> Option<String> {
+        self.last_at.filter(|_| self.repeats > 1).map(clock::display)
     }
 
     pub fn when(&self) -> String {
@@ -134,6 +188,14 @@ impl AuditEvent {
     pub fn check_lines(&self) -> Vec<&str> {
         self.checks.lines().collect()
     }
+}
+
+/// A short digest of a reason, for a source key: two refusals for different reasons are two rows.
+fn digest(reason: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    reason.hash(&mut hasher);
+    hasher.finish()
 }
 
 #[cfg(test)]

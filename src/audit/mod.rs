@@ -8,6 +8,7 @@
 //! [`Check`] on the request's [`Trail`]; handlers say what they did with an [`Outcome`]; one
 //! [`Recorder`] writes the rows.
 
+pub mod capped;
 mod decision;
 mod event;
 mod outcome;
@@ -18,4 +19,10 @@ pub use decision::{CertSeen, Check, DecidedBy, Said, Trail};
 pub use event::{Answer, AuditEvent, RequestFacts, Who};
 pub use outcome::Outcome;
 pub use recorder::Recorder;
-pub use store::recent;
+pub use store::{Filter, Show, recent};
+
+/// `LAB_AUDIT_MAX_ROWS`: how many rows the audit log keeps before it trims the oldest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuditSettings {
+    pub max_rows: u64,
+}

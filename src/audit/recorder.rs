@@ -1,42 +1,68 @@
-//! The one writer of the audit log.
+//! The one writer of the audit log, and what keeps it bounded.
 //!
 //! A request's row is written before its answer leaves ([`Recorder::record`]), so whoever reads
 //! the log after an answer finds it. The TLS verifier cannot wait for the database in the middle
 //! of a handshake: it hands its rows over with [`Recorder::record_soon`], through a bounded queue
 //! that a task drains; beyond [`QUEUE`] waiting rows, a refusal is logged and dropped.
+//!
+//! Bounded under a flood: a row with a source (a refusal, a CSP report) that repeats within
+//! [`COLLAPSE_MS`] bumps the count of the first row (`repeats`, shown as "×N") instead of adding
+//! one; every [`TRIM_EVERY`] new rows (and at start) the table is cut back to
+//! `LAB_AUDIT_MAX_ROWS`, oldest first, and the trim is itself a row. Values are capped by
+//! [`super::capped`].
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 
 use super::event::AuditEvent;
 use super::store;
+use crate::clock;
 
 /// Rows waiting for the database, at most.
 const QUEUE: usize = 1024;
+/// How long a repeat of the same source collapses into the first row.
+pub const COLLAPSE_MS: i64 = 60_000;
+/// New rows between two looks at the table's size: the count is not on every insert's path.
+pub const TRIM_EVERY: u64 = 64;
 
 #[derive(Debug, Clone)]
 pub struct Recorder {
     pool: SqlitePool,
     queue: mpsc::Sender<AuditEvent>,
+    bounds: Arc<Bounds>,
+}
+
+#[derive(Debug)]
+struct Bounds {
+    max_rows: u64,
+    inserted: AtomicU64,
+    trimming: AtomicBool,
 }
 
 impl Recorder {
-    /// A recorder writing to `pool`, and the task that drains its queue (it ends when the last
-    /// recorder is dropped).
-    pub fn start(pool: SqlitePool) -> Self {
+    /// A recorder writing to `pool`, keeping at most about `max_rows` rows, and the task that
+    /// drains its queue (it ends when the last recorder is dropped).
+    pub fn start(pool: SqlitePool, max_rows: u64) -> Self {
         let (queue, mut waiting) = mpsc::channel::<AuditEvent>(QUEUE);
-        let drain = pool.clone();
+        let bounds =
+            Arc::new(Bounds { max_rows, inserted: AtomicU64::new(0), trimming: AtomicBool::new(false) });
+        let recorder = Self { pool, queue, bounds };
+        let drain = recorder.clone_for_drain();
         tokio::spawn(async move {
             while let Some(event) = waiting.recv().await {
-                write(&drain, &event).await;
+                drain.write(&event).await;
             }
         });
-        Self { pool, queue }
+        recorder.trim_soon();
+        recorder
     }
 
     /// Writes the row now.
     pub async fn record(&self, event: AuditEvent) {
-        write(&self.pool, &event).await;
+        self.write(&event).await;
     }
 
     /// Queues the row, from code that cannot wait (the TLS handshake).
@@ -46,14 +72,78 @@ impl Recorder {
             tracing::warn!("audit queue full: a refused handshake was not recorded");
         }
     }
+
+    /// A recorder sharing the pool and bounds but not the queue, so the drain task does not keep
+    /// its own queue open.
+    fn clone_for_drain(&self) -> Drain {
+        Drain { pool: self.pool.clone(), bounds: self.bounds.clone() }
+    }
+
+    async fn write(&self, event: &AuditEvent) {
+        self.clone_for_drain().write(event).await;
+    }
+
+    fn trim_soon(&self) {
+        self.clone_for_drain().trim_soon();
+    }
 }
 
-async fn write(pool: &SqlitePool, event: &AuditEvent) {
-    if let Err(e) = store::insert(pool, event).await {
-        tracing::error!(
-            "could not record the audit event for {} {}: {e}",
-            event.request.method,
-            event.request.path
-        );
+/// What writes rows: the pool and the bounds.
+#[derive(Debug, Clone)]
+struct Drain {
+    pool: SqlitePool,
+    bounds: Arc<Bounds>,
+}
+
+impl Drain {
+    async fn write(&self, event: &AuditEvent) {
+        let result = match &event.source {
+            Some(source) => {
+                let now = clock::now_ms();
+                match store::bump(&self.pool, source, now - COLLAPSE_MS, now).await {
+                    Ok(true) => return,
+                    Ok(false) => store::insert(&self.pool, event).await,
+                    Err(e) => Err(e),
+                }
+            }
+            None => store::insert(&self.pool, event).await,
+        };
+        if let Err(e) = result {
+            tracing::error!(
+                "could not record the audit event for {} {}: {e}",
+                event.request.method,
+                event.request.path
+            );
+            return;
+        }
+        if self.bounds.inserted.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == TRIM_EVERY - 1 {
+            self.trim_soon();
+        }
+    }
+
+    /// Cuts the table back to its cap on a task of its own (one at a time), and records the trim.
+    fn trim_soon(&self) {
+        if self.bounds.trimming.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let drain = self.clone();
+        tokio::spawn(async move {
+            let max = drain.bounds.max_rows;
+            // One row less than the cap, so that with the trim's own row the table holds the cap.
+            match store::trim(&drain.pool, max.saturating_sub(1)).await {
+                Ok(0) => {}
+                Ok(gone) => {
+                    let why = format!(
+                        "trimmed {gone} oldest rows: the audit log keeps at most {max} (LAB_AUDIT_MAX_ROWS)"
+                    );
+                    tracing::info!("{why}");
+                    if let Err(e) = store::insert(&drain.pool, &AuditEvent::housekeeping(why)).await {
+                        tracing::error!("could not record the audit log's trim: {e}");
+                    }
+                }
+                Err(e) => tracing::error!("could not trim the audit log: {e}"),
+            }
+            drain.bounds.trimming.store(false, Ordering::Release);
+        });
     }
 }

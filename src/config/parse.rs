@@ -3,6 +3,7 @@
 use super::read::Env;
 use super::settings::{ConfigError, Paths, Settings};
 use super::vars::*;
+use crate::audit::AuditSettings;
 use crate::browser::finder::Overrides;
 use crate::identity::mode::{CertBinding, IdentitySettings, MtlsMode};
 use crate::lab::LabSettings;
@@ -39,6 +40,7 @@ pub(super) fn settings(env: &mut Env<'_>) -> Result<Settings, ConfigError> {
         protections: protections(env)?,
         transfers: Limits { cap: env.amount(&TRANSFER_CAP)?, confirm_above: env.amount(&CONFIRM_ABOVE)? },
         lab: LabSettings { popup_window_ms: env.millis(&POPUP_WINDOW_MS, (0, "no window is shorter"))? },
+        audit: AuditSettings { max_rows: env.count(&AUDIT_MAX_ROWS, 100)? },
         browsers: Overrides { chromium: env.path(&CHROMIUM), firefox: env.path(&FIREFOX) },
     })
 }

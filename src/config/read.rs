@@ -77,6 +77,15 @@ impl<'a> Env<'a> {
         Ok(ms)
     }
 
+    /// A whole number, at least `least`.
+    pub fn count(&self, var: &'static Var, least: u64) -> Result<u64, ConfigError> {
+        let n: u64 = self.parsed(var, "a whole number such as 50000")?;
+        if n < least {
+            return Err(ConfigError::Bad { var: var.name, reason: format!("{n} is below {least}") });
+        }
+        Ok(n)
+    }
+
     fn parsed<T: std::str::FromStr>(&self, var: &'static Var, expected: &str) -> Result<T, ConfigError> {
         let text = self.required(var)?;
         text.parse()

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::vars::{ATTACKER_PORT, BANK_PORT, BIND, SAMESITE_ATTACKER_PORT, UPSTREAM_PORT};
+use crate::audit::AuditSettings;
 use crate::browser::finder::Overrides;
 use crate::identity::mode::{IdentitySettings, MtlsMode};
 use crate::lab::LabSettings;
@@ -21,6 +22,7 @@ pub struct Settings {
     pub protections: Protections,
     pub transfers: Limits,
     pub lab: LabSettings,
+    pub audit: AuditSettings,
     /// `LAB_CHROMIUM`, `LAB_FIREFOX`: the browsers `clickjack-lab browser` starts.
     pub browsers: Overrides,
 }

@@ -225,6 +225,12 @@ pub const FIREFOX: Var = Var {
     choices: &[],
     help: "`clickjack-lab browser`: the Firefox executable to start",
 };
+pub const AUDIT_MAX_ROWS: Var = Var {
+    name: "LAB_AUDIT_MAX_ROWS",
+    default: Default::Value("50000"),
+    choices: &[],
+    help: "rows the audit log keeps (at least 100); beyond, the oldest are trimmed and the trim recorded",
+};
 pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
     default: Default::Value("info"),
@@ -263,6 +269,7 @@ pub const VARS: &[&Var] = &[
     &ALLOW_PUBLIC,
     &CHROMIUM,
     &FIREFOX,
+    &AUDIT_MAX_ROWS,
     &RUST_LOG,
 ];
 

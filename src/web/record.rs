@@ -40,7 +40,11 @@ pub async fn record(
     let trail = trail::take(res.request());
     let facts = trail::facts(res.request());
     let visitor = res.request().extensions().get::<Visitor>().cloned().unwrap_or_default();
-    let who = Who { username: visitor.username(), cert: visitor.cert.as_ref().map(|c| c.seen()) };
+    let who = Who {
+        username: visitor.username(),
+        cert: visitor.cert.as_ref().map(|c| c.seen()),
+        peer: res.request().peer_addr().map(|p| p.ip().to_string()),
+    };
     let error = res.response().error().map(|e| match e.as_error::<AppError>() {
         Some(error) => (error.decided_by(), error.to_string()),
         None => (DecidedBy::Bank, e.to_string()),

@@ -4,15 +4,17 @@
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{HttpMessage, HttpRequest};
 
+use crate::audit::capped::capped;
 use crate::audit::{CertSeen, Check, RequestFacts, Trail};
 
 pub fn facts(req: &HttpRequest) -> RequestFacts {
     let get = |name: HeaderName| {
-        req.headers().get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        req.headers().get(name).map(|v| capped(&String::from_utf8_lossy(v.as_bytes())).into_owned())
     };
+    let path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.to_string());
     RequestFacts {
-        method: req.method().to_string(),
-        path: req.uri().path_and_query().map_or_else(|| req.path().to_owned(), |pq| pq.to_string()),
+        method: capped(req.method().as_str()).into_owned(),
+        path: capped(&path).into_owned(),
         origin: get(header::ORIGIN),
         referer: get(header::REFERER),
         sec_fetch_site: get(HeaderName::from_static("sec-fetch-site")),
