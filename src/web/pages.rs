@@ -6,7 +6,8 @@ use askama::Template;
 
 use super::layout::Layout;
 use super::respond::{render, see_other};
-use crate::audit::{self, AuditEvent};
+use crate::audit::capped::capped;
+use crate::audit::{self, AuditEvent, Filter, Show};
 use crate::error::{AppError, Result};
 use crate::identity::{SignedIn, Visitor};
 use crate::money::Money;
@@ -33,6 +34,18 @@ struct AuditPage {
     layout: Layout,
     events: Vec<AuditEvent>,
     limit: i64,
+    show: Show,
+    user: Option<String>,
+}
+
+impl AuditPage {
+    /// Whether the page shows `show` (for the filter links).
+    fn showing(&self, show: &str) -> bool {
+        matches!(
+            (self.show, show),
+            (Show::All, "all") | (Show::Refusals, "refusals") | (Show::Allowed, "allowed")
+        )
+    }
 }
 
 /// The signed-in user's dashboard; a visitor who could sign in with a password is sent to the
@@ -55,13 +68,22 @@ pub async fn dashboard(state: web::Data<AppState>, visitor: Visitor) -> Result<H
     render(StatusCode::OK, &page)
 }
 
-/// Every recorded state-changing request, newest first. Signed-in users see all of them: the
-/// lab runs on one machine, and the log is how a trainee sees the server's side of an attack.
-pub async fn audit(state: web::Data<AppState>, me: SignedIn) -> Result<HttpResponse> {
+/// Every recorded state-changing request, newest first, filtered by `?show=refusals|allowed` and
+/// `?user=NAME` (so a flood of refusals never hides a transfer). Signed-in users see all of them:
+/// the lab runs on one machine, and the log is how a trainee sees the server's side of an attack.
+pub async fn audit(
+    state: web::Data<AppState>,
+    me: SignedIn,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse> {
+    let mut filter = filter.into_inner();
+    filter.user = filter.user.filter(|u| !u.is_empty()).map(|u| capped(&u).into_owned());
     let page = AuditPage {
         layout: Layout::new(&state, &me.visitor, "Audit log").await?,
-        events: audit::recent(&state.pool, AUDIT_PAGE_SIZE).await?,
+        events: audit::recent(&state.pool, &filter, AUDIT_PAGE_SIZE).await?,
         limit: AUDIT_PAGE_SIZE,
+        show: filter.show,
+        user: filter.user,
     };
     render(StatusCode::OK, &page)
 }
