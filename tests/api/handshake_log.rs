@@ -18,13 +18,13 @@ use crate::startup::Started;
 const REFUSED: &str = "refused a TLS handshake from ";
 
 /// A client certificate and key, PEM.
-struct Identity {
-    cert: String,
-    key: String,
+pub(crate) struct Identity {
+    pub cert: String,
+    pub key: String,
 }
 
 /// A TLS client trusting the lab CA in `dir`, presenting `identity` if given.
-fn client_config(dir: &std::path::Path, identity: Option<&Identity>) -> Arc<rustls::ClientConfig> {
+pub(crate) fn client_config(dir: &std::path::Path, identity: Option<&Identity>) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for ca in CertificateDer::pem_file_iter(dir.join("certs/ca.crt")).unwrap() {
         roots.add(ca.unwrap()).unwrap();
@@ -46,7 +46,7 @@ fn client_config(dir: &std::path::Path, identity: Option<&Identity>) -> Arc<rust
 
 /// One handshake with the bank; with `abandon`, the client hangs up once it has read the server's
 /// flight (its certificate request), before answering it. Returns the client's own address.
-fn handshake(port: u16, config: Arc<rustls::ClientConfig>, abandon: bool) -> SocketAddr {
+pub(crate) fn handshake(port: u16, config: Arc<rustls::ClientConfig>, abandon: bool) -> SocketAddr {
     let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
     sock.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
     let local = sock.local_addr().unwrap();

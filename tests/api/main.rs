@@ -12,6 +12,7 @@ mod concurrency;
 mod csrf;
 mod fetch_metadata;
 mod flags;
+mod flood;
 mod frame;
 mod handshake_log;
 mod lab;
