@@ -51,6 +51,8 @@ pub enum AppError {
     Transfer(#[from] TransferError),
     #[error("{0}")]
     BadRequest(String),
+    #[error("The request body did not arrive within 10 s.")]
+    BodyTimeout,
     #[error("Nothing here: {0}")]
     NotFound(String),
     #[error(
@@ -78,6 +80,7 @@ impl AppError {
             Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
             Self::Transfer(_) => "Check the transfer",
             Self::BadRequest(_) => "Bad request",
+            Self::BodyTimeout => "Request timeout",
             Self::NotFound(_) => "Not found",
             Self::LocalOnly => "Only on this machine",
             Self::Internal(_) => "Internal error",
@@ -96,7 +99,7 @@ impl AppError {
             Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
-            Self::Transfer(_) | Self::BadRequest(_) => DecidedBy::Input,
+            Self::Transfer(_) | Self::BadRequest(_) | Self::BodyTimeout => DecidedBy::Input,
             Self::NotFound(_) | Self::LocalOnly | Self::Internal(_) => DecidedBy::Bank,
         }
     }
@@ -200,6 +203,7 @@ impl ResponseError for AppError {
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -16,6 +16,7 @@ mod frame;
 mod handshake_log;
 mod lab;
 mod login;
+mod methods;
 mod misconfig;
 mod multistep;
 mod origin;
