@@ -21,6 +21,8 @@ pub enum AppError {
          user of this bank."
     )]
     UnknownCertificateUser { cn: String },
+    #[error("Your certificate is valid (issued by the lab CA) but {0}: it signs no one in.")]
+    CertificateNamesNoOne(String),
     #[error(
         "Your certificate is valid and names \"{user}\", but it is not bound to {user}'s account \
          (fingerprint {fingerprint})."
@@ -70,6 +72,7 @@ impl AppError {
         match self {
             Self::NotSignedIn => "Sign in first",
             Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
+            Self::CertificateNamesNoOne(_) => "Certificate names no one",
             Self::UnboundCertificate { .. } => "Certificate not bound to the account",
             Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
@@ -93,9 +96,10 @@ impl AppError {
             Self::OriginRefused { .. } => DecidedBy::OriginCheck,
             Self::CsrfRefused(_) => DecidedBy::CsrfToken,
             Self::FetchMetadataRefused(_) => DecidedBy::FetchMetadata,
-            Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
-                DecidedBy::Identity
-            }
+            Self::NotSignedIn
+            | Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
+            | Self::CertificateMismatch { .. } => DecidedBy::Identity,
             Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
@@ -111,6 +115,7 @@ impl AppError {
             self,
             Self::NotSignedIn
                 | Self::UnknownCertificateUser { .. }
+                | Self::CertificateNamesNoOne(_)
                 | Self::UnboundCertificate { .. }
                 | Self::CertificateRefused(_)
                 | Self::CertificateMismatch { .. }
@@ -126,6 +131,11 @@ impl AppError {
             Self::UnknownCertificateUser { .. } => {
                 "The lab CA signed this certificate, but the bank links \
                  accounts to certificates by subject CN. Use alice.p12, bob.p12 or mallory.p12."
+            }
+            Self::CertificateNamesNoOne(_) => {
+                "The bank reads the user from a certificate's one subject CN. A certificate with no \
+                 CN, or with two, names no one: it signs no one in, and while the browser presents \
+                 it, a password sign-in is refused too. Use alice.p12, bob.p12 or mallory.p12."
             }
             Self::UnboundCertificate { .. } => {
                 "With LAB_CERT_BINDING=fingerprint a certificate signs in only once it is bound to \
@@ -191,6 +201,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
             | Self::UnboundCertificate { .. }
             | Self::CertificateRefused(_)
             | Self::PasswordLoginDisabled

@@ -50,7 +50,10 @@ impl std::fmt::Display for Serial {
 /// What the lab reads from a certificate: who it names, its serial, expiry and fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
+    /// The subject's one CN; `None` when the subject has none, several, or one that is not text.
     pub common_name: Option<String>,
+    /// What is wrong with the subject when it does not name exactly one CN.
+    pub subject_problem: Option<String>,
     pub serial: Serial,
     pub not_after: OffsetDateTime,
     /// SHA-256 of the DER as browsers show it (`AB:CD:...`).
@@ -60,13 +63,13 @@ pub struct CertInfo {
 impl CertInfo {
     pub fn from_der(der: &[u8]) -> Option<Self> {
         let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let (common_name, subject_problem) = match sole_common_name(cert.subject()) {
+            Ok(cn) => (Some(cn), None),
+            Err(problem) => (None, Some(problem)),
+        };
         Some(Self {
-            common_name: cert
-                .subject()
-                .iter_common_name()
-                .next()
-                .and_then(|cn| cn.as_str().ok())
-                .map(str::to_owned),
+            common_name,
+            subject_problem,
             serial: Serial::from_bytes(cert.raw_serial()),
             not_after: cert.validity().not_after.to_datetime(),
             fingerprint: crate::crypto::fingerprint(der),
@@ -84,6 +87,19 @@ impl CertInfo {
         pem_der(&pem)
             .and_then(|der| Some((Self::from_der(&der)?, der)))
             .ok_or_else(|| unreadable(path, "no X.509 certificate in the file"))
+    }
+}
+
+/// The one CN of a subject, or what is wrong with it: a certificate that names no one, or two
+/// people (`CN=alice,CN=mallory`), must not be read as naming the first.
+fn sole_common_name(subject: &x509_parser::x509::X509Name<'_>) -> Result<String, String> {
+    let names: Vec<_> = subject.iter_common_name().collect();
+    match names.as_slice() {
+        [] => Err("its subject has no CN, so it names no user".to_owned()),
+        [one] => {
+            one.as_str().map(str::to_owned).map_err(|_| "its subject CN is not readable text".to_owned())
+        }
+        more => Err(format!("its subject has {} CNs; exactly one must name the user", more.len())),
     }
 }
 

@@ -19,6 +19,8 @@ use crate::pki::CertInfo;
 pub struct PeerCert {
     /// The subject CN: the username it signs in.
     pub common_name: Option<String>,
+    /// Why the subject names no one (no CN, several, unreadable): such a certificate signs no one in.
+    pub subject_problem: Option<String>,
     /// SHA-256 of the certificate, as browsers show it (`AB:CD:...`).
     pub fingerprint: String,
 }
@@ -27,12 +29,20 @@ impl PeerCert {
     pub fn from_der(der: &[u8]) -> Self {
         match CertInfo::from_der(der) {
             Some(info) => Self::from_info(&info),
-            None => Self { common_name: None, fingerprint: crate::crypto::fingerprint(der) },
+            None => Self {
+                common_name: None,
+                subject_problem: Some("it could not be read as an X.509 certificate".to_owned()),
+                fingerprint: crate::crypto::fingerprint(der),
+            },
         }
     }
 
     pub fn from_info(info: &CertInfo) -> Self {
-        Self { common_name: info.common_name.clone(), fingerprint: info.fingerprint.clone() }
+        Self {
+            common_name: info.common_name.clone(),
+            subject_problem: info.subject_problem.clone(),
+            fingerprint: info.fingerprint.clone(),
+        }
     }
 
     /// The certificate as the audit log shows it.
