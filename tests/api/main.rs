@@ -10,6 +10,7 @@ mod browser_profile;
 mod certs;
 mod concurrency;
 mod csrf;
+mod database;
 mod fetch_metadata;
 mod flags;
 mod frame;
