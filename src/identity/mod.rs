@@ -171,8 +171,8 @@ impl Visitor {
         if let Some(user) = state.certificates.user(&cert.fingerprint, generation) {
             return Ok((Some((user, SignedInBy::Certificate)), None));
         }
-        if let Some(problem) = &cert.subject_problem {
-            return Ok((None, Some(CertProblem::Subject(problem.clone()))));
+        if let Some(problem) = cert.subject_problem {
+            return Ok((None, Some(CertProblem::Subject(problem.to_string()))));
         }
         let Some(user) = (match &cert.common_name {
             Some(cn) => state.directory.find(&state.pool, cn).await?,

@@ -53,7 +53,7 @@ pub struct CertInfo {
     /// The subject's one CN; `None` when the subject has none, several, or one that is not text.
     pub common_name: Option<String>,
     /// What is wrong with the subject when it does not name exactly one CN.
-    pub subject_problem: Option<String>,
+    pub subject_problem: Option<SubjectProblem>,
     pub serial: Serial,
     pub not_after: OffsetDateTime,
     /// SHA-256 of the DER as browsers show it (`AB:CD:...`).
@@ -90,16 +90,36 @@ impl CertInfo {
     }
 }
 
-/// The one CN of a subject, or what is wrong with it: a certificate that names no one, or two
-/// people (`CN=alice,CN=mallory`), must not be read as naming the first.
-fn sole_common_name(subject: &x509_parser::x509::X509Name<'_>) -> Result<String, String> {
+/// Why a certificate's subject names no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectProblem {
+    NoCn,
+    /// Several CNs (the count, capped): `CN=alice,CN=mallory` must not read as alice.
+    SeveralCns(u16),
+    /// A CN that is not readable text.
+    Unreadable,
+    /// Not an X.509 certificate the lab can read at all.
+    Unparsable,
+}
+
+impl std::fmt::Display for SubjectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoCn => f.write_str("its subject has no CN, so it names no user"),
+            Self::SeveralCns(n) => write!(f, "its subject has {n} CNs; exactly one must name the user"),
+            Self::Unreadable => f.write_str("its subject CN is not readable text"),
+            Self::Unparsable => f.write_str("it could not be read as an X.509 certificate"),
+        }
+    }
+}
+
+/// The one CN of a subject, or what is wrong with it.
+fn sole_common_name(subject: &x509_parser::x509::X509Name<'_>) -> Result<String, SubjectProblem> {
     let names: Vec<_> = subject.iter_common_name().collect();
     match names.as_slice() {
-        [] => Err("its subject has no CN, so it names no user".to_owned()),
-        [one] => {
-            one.as_str().map(str::to_owned).map_err(|_| "its subject CN is not readable text".to_owned())
-        }
-        more => Err(format!("its subject has {} CNs; exactly one must name the user", more.len())),
+        [] => Err(SubjectProblem::NoCn),
+        [one] => one.as_str().map(str::to_owned).map_err(|_| SubjectProblem::Unreadable),
+        more => Err(SubjectProblem::SeveralCns(u16::try_from(more.len()).unwrap_or(u16::MAX))),
     }
 }
 

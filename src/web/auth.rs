@@ -86,7 +86,7 @@ pub async fn login(
                 return Err(AppError::CertificateMismatch { cert: cn.clone(), tried: username.to_string() });
             }
             (None, problem) => {
-                let problem = problem.clone().unwrap_or_else(|| "it names no user".to_owned());
+                let problem = problem.map_or_else(|| "it names no user".to_owned(), |p| p.to_string());
                 return Err(AppError::CertificateNamesNoOne(problem));
             }
         }
