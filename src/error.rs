@@ -21,6 +21,8 @@ pub enum AppError {
          user of this bank."
     )]
     UnknownCertificateUser { cn: String },
+    #[error("Your certificate is valid (issued by the lab CA) but {0}: it signs no one in.")]
+    CertificateNamesNoOne(String),
     #[error(
         "Your certificate is valid and names \"{user}\", but it is not bound to {user}'s account \
          (fingerprint {fingerprint})."
@@ -51,6 +53,8 @@ pub enum AppError {
     Transfer(#[from] TransferError),
     #[error("{0}")]
     BadRequest(String),
+    #[error("The request body did not arrive within 10 s.")]
+    BodyTimeout,
     #[error("Nothing here: {0}")]
     NotFound(String),
     #[error(
@@ -68,6 +72,7 @@ impl AppError {
         match self {
             Self::NotSignedIn => "Sign in first",
             Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
+            Self::CertificateNamesNoOne(_) => "Certificate names no one",
             Self::UnboundCertificate { .. } => "Certificate not bound to the account",
             Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
@@ -78,6 +83,7 @@ impl AppError {
             Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
             Self::Transfer(_) => "Check the transfer",
             Self::BadRequest(_) => "Bad request",
+            Self::BodyTimeout => "Request timeout",
             Self::NotFound(_) => "Not found",
             Self::LocalOnly => "Only on this machine",
             Self::Internal(_) => "Internal error",
@@ -90,13 +96,14 @@ impl AppError {
             Self::OriginRefused { .. } => DecidedBy::OriginCheck,
             Self::CsrfRefused(_) => DecidedBy::CsrfToken,
             Self::FetchMetadataRefused(_) => DecidedBy::FetchMetadata,
-            Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
-                DecidedBy::Identity
-            }
+            Self::NotSignedIn
+            | Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
+            | Self::CertificateMismatch { .. } => DecidedBy::Identity,
             Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
-            Self::Transfer(_) | Self::BadRequest(_) => DecidedBy::Input,
+            Self::Transfer(_) | Self::BadRequest(_) | Self::BodyTimeout => DecidedBy::Input,
             Self::NotFound(_) | Self::LocalOnly | Self::Internal(_) => DecidedBy::Bank,
         }
     }
@@ -108,6 +115,7 @@ impl AppError {
             self,
             Self::NotSignedIn
                 | Self::UnknownCertificateUser { .. }
+                | Self::CertificateNamesNoOne(_)
                 | Self::UnboundCertificate { .. }
                 | Self::CertificateRefused(_)
                 | Self::CertificateMismatch { .. }
@@ -123,6 +131,11 @@ impl AppError {
             Self::UnknownCertificateUser { .. } => {
                 "The lab CA signed this certificate, but the bank links \
                  accounts to certificates by subject CN. Use alice.p12, bob.p12 or mallory.p12."
+            }
+            Self::CertificateNamesNoOne(_) => {
+                "The bank reads the user from a certificate's one subject CN. A certificate with no \
+                 CN, or with two, names no one: it signs no one in, and while the browser presents \
+                 it, a password sign-in is refused too. Use alice.p12, bob.p12 or mallory.p12."
             }
             Self::UnboundCertificate { .. } => {
                 "With LAB_CERT_BINDING=fingerprint a certificate signs in only once it is bound to \
@@ -188,6 +201,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
             | Self::UnboundCertificate { .. }
             | Self::CertificateRefused(_)
             | Self::PasswordLoginDisabled
@@ -200,6 +214,7 @@ impl ResponseError for AppError {
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

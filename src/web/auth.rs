@@ -77,10 +77,19 @@ pub async fn login(
         let why = "the username is not a valid username".to_owned();
         return retry(&state, &visitor, form.username, why).await;
     };
-    if let Some(cn) = visitor.cert.as_ref().and_then(|c| c.common_name.clone())
-        && cn != username.as_str()
-    {
-        return Err(AppError::CertificateMismatch { cert: cn, tried: username.to_string() });
+    // A presented certificate that does not name this user (another user, no one, two people)
+    // forbids a password sign-in as them.
+    if let Some(cert) = &visitor.cert {
+        match (&cert.common_name, &cert.subject_problem) {
+            (Some(cn), _) if cn == username.as_str() => {}
+            (Some(cn), _) => {
+                return Err(AppError::CertificateMismatch { cert: cn.clone(), tried: username.to_string() });
+            }
+            (None, problem) => {
+                let problem = problem.map_or_else(|| "it names no user".to_owned(), |p| p.to_string());
+                return Err(AppError::CertificateNamesNoOne(problem));
+            }
+        }
     }
     let (user, hash) = repo::credentials(&state.pool, &username).await?.unzip();
     // Unknown users are checked against a dummy hash: same time, same answer as a wrong password.
