@@ -196,7 +196,9 @@ impl ResponseError for AppError {
             | Self::CsrfRefused(_)
             | Self::FetchMetadataRefused(_)
             | Self::LocalOnly => StatusCode::FORBIDDEN,
-            Self::Transfer(TransferError::RequestIdTaken) => StatusCode::BAD_REQUEST,
+            Self::Transfer(TransferError::RequestIdTaken | TransferError::RequestIdForeign) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -17,6 +17,7 @@ use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
 use crate::sites::Sites;
 use crate::tls::LabVerifier;
+use crate::transfers::request_id::RequestIds;
 
 pub struct AppState {
     pub pool: SqlitePool,
@@ -32,6 +33,8 @@ pub struct AppState {
     pub protections: Live,
     /// The key CSRF tokens are computed under.
     pub csrf_key: CsrfKey,
+    /// The key confirmation forms' request ids are bound to their user under.
+    pub request_ids: RequestIds,
     /// The balances the pages show, read at most once a second while nothing changes them.
     pub balances: Balances,
     /// The users found by name so far.

@@ -21,6 +21,7 @@ mod multistep;
 mod origin;
 mod pages;
 mod proxy;
+mod request_ids;
 mod resumption;
 mod samesite;
 mod startup;
