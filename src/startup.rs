@@ -95,6 +95,7 @@ impl Application {
             request_ids,
             balances: Default::default(),
             directory: Default::default(),
+            sign_ins: Default::default(),
             certificates: Default::default(),
             recorder,
             settings: settings.clone(),

@@ -8,6 +8,7 @@ use sqlx::SqlitePool;
 
 use crate::accounts::balances::Balances;
 use crate::accounts::directory::Directory;
+use crate::accounts::throttle::SignInThrottle;
 use crate::audit::Recorder;
 use crate::config::Settings;
 use crate::error::AppError;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub balances: Balances,
     /// The users found by name so far.
     pub directory: Directory,
+    /// Failed password sign-ins, per username and address.
+    pub sign_ins: SignInThrottle,
     /// The client certificates checked so far: their re-check and their user.
     pub certificates: Memory,
 }

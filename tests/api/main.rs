@@ -25,6 +25,7 @@ mod request_ids;
 mod resumption;
 mod samesite;
 mod startup;
+mod throttle;
 mod tls;
 mod transfers;
 mod upgrade;
