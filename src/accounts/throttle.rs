@@ -66,10 +66,13 @@ impl<K: Hash + Eq + Clone> Table<K> {
     }
 }
 
+/// The failures per (username, address), and per address.
+type Tables = (Table<(String, IpAddr)>, Table<IpAddr>);
+
 /// The failures seen, per username and address, and per address.
 #[derive(Debug)]
 pub struct SignInThrottle {
-    tables: Mutex<(Table<(String, IpAddr)>, Table<IpAddr>)>,
+    tables: Mutex<Tables>,
 }
 
 impl Default for SignInThrottle {
