@@ -49,6 +49,11 @@ pub enum AppError {
     CsrfRefused(String),
     #[error("Fetch Metadata refused this request: {0}.")]
     FetchMetadataRefused(String),
+    #[error(
+        "Too many failed sign-ins for this username from your address: wait {wait_secs} s before \
+         trying again."
+    )]
+    SignInThrottled { wait_secs: u64 },
     #[error("{0}")]
     Transfer(#[from] TransferError),
     #[error("{0}")]
@@ -77,6 +82,7 @@ impl AppError {
             Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
+            Self::SignInThrottled { .. } => "Too many sign-in attempts",
             Self::OriginRefused { .. } => "Refused by the origin check",
             Self::CsrfRefused(_) => "Refused by the CSRF token check",
             Self::FetchMetadataRefused(_) => "Refused by Fetch Metadata",
@@ -99,7 +105,8 @@ impl AppError {
             Self::NotSignedIn
             | Self::UnknownCertificateUser { .. }
             | Self::CertificateNamesNoOne(_)
-            | Self::CertificateMismatch { .. } => DecidedBy::Identity,
+            | Self::CertificateMismatch { .. }
+            | Self::SignInThrottled { .. } => DecidedBy::Identity,
             Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
@@ -108,7 +115,6 @@ impl AppError {
         }
     }
 
-    /// What a trainee can do about it, or what it teaches.
     /// Whether the error is about the visitor's certificate (or the lack of one).
     pub fn about_certificates(&self) -> bool {
         matches!(
@@ -122,6 +128,7 @@ impl AppError {
         )
     }
 
+    /// What a trainee can do about it, or what it teaches.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             Self::NotSignedIn => {
@@ -170,9 +177,21 @@ impl AppError {
                  (Sec-Fetch-Dest). The bank does not take orders from framed pages, nor show its \
                  pages in another origin's frames: that is how clickjacking arrives."
             }
+            Self::SignInThrottled { .. } => {
+                "After 5 failed attempts each one waits twice as long as the last (at most a \
+                 minute): guessing a password is slow, and a stranger elsewhere cannot hold you out."
+            }
             Self::Transfer(_) => "Nothing was moved. Go back, correct the transfer and confirm again.",
             _ => return None,
         })
+    }
+
+    /// Seconds to wait before trying again (`Retry-After`), for a throttled request.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::SignInThrottled { wait_secs } => Some(*wait_secs),
+            _ => None,
+        }
     }
 
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
@@ -210,12 +229,15 @@ impl ResponseError for AppError {
             | Self::CsrfRefused(_)
             | Self::FetchMetadataRefused(_)
             | Self::LocalOnly => StatusCode::FORBIDDEN,
-            Self::Transfer(TransferError::RequestIdTaken) => StatusCode::BAD_REQUEST,
+            Self::Transfer(TransferError::RequestIdTaken | TransferError::RequestIdForeign) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::SignInThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
