@@ -13,7 +13,7 @@ use crate::lab::observer::{self, LabState};
 use crate::protections::headers;
 use crate::protections::{body, csrf, fetch_metadata, origin_check};
 use crate::state::AppState;
-use crate::web::{errors, record};
+use crate::web::{errors, methods, record};
 use crate::{lab, proxy, tls};
 
 /// What the bank's server is made of.
@@ -42,6 +42,8 @@ pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig
             .configure(|cfg| crate::web::routes(cfg, &bank.static_dir));
         wrap_in_order!(
             app,
+            // Only GET, HEAD and POST, and a body that arrives within 10 s: 405 or 408 at once.
+            from_fn(methods::filter),
             // LAB_MTLS=proxy: a trusted proxy's certificate header becomes the request's certificate.
             from_fn(proxy::forwarded_identity),
             // Every answer: the CSP and frame headers (LAB_FRAME), nosniff, no-store.

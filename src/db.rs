@@ -1,5 +1,6 @@
 //! The SQLite database: pool (WAL, foreign keys), embedded migrations, seed data and reset.
 
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -36,13 +37,18 @@ pub enum DbError {
 /// fails because the file or its folder may not be written, the error says which and how to fix it
 /// (SQLite itself says only "unable to open database file").
 pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
-    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(folder)
+    if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        // A folder the lab makes is the lab's alone; one that was there (say /tmp) stays as it is.
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(folder)
             .map_err(|source| DbError::Folder { path: folder.display().to_string(), source })?;
     }
     if let Some(problem) = access_problem(path) {
         return Err(DbError::Access(problem));
     }
+    private_files(path).map_err(|source| DbError::Folder { path: path.display().to_string(), source })?;
     let shown = path.display().to_string();
     let options = SqliteConnectOptions::from_str("sqlite:")
         .map_err(|source| DbError::Open { path: shown.clone(), source })?
@@ -92,6 +98,24 @@ async fn checkpoints(pool: SqlitePool) {
     }
 }
 
+/// The database holds password and session hashes: the file is created 0600 before SQLite opens
+/// it (SQLite gives its `-wal` and `-shm` files the database's mode), and an existing file and its
+/// companions are set to 0600.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    if !path.exists() {
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        let file = std::path::PathBuf::from(name);
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// Why the user running the lab cannot write the database at `path`, if that is the trouble:
 /// SQLite writes the file and, beside it, its `-wal` and `-shm` files.
 fn access_problem(path: &Path) -> Option<String> {
@@ -133,7 +157,8 @@ fn access_problem(path: &Path) -> Option<String> {
 
 /// Restores the seeded balances and clears transfers (and with them what was concluded about
 /// them, such as the lab's badges) and the audit log, in one transaction. Users, sessions and
-/// certificates stay as they are.
+/// certificates stay as they are. Then the file gives back the space the cleared rows took (a
+/// flooded audit log must not leave the file at its flooded size).
 pub async fn reset(pool: &SqlitePool) -> Result<(), DbError> {
     let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
     for table in ["audit_events", "first_steps", "transfers"] {
@@ -149,6 +174,9 @@ pub async fn reset(pool: &SqlitePool) -> Result<(), DbError> {
         .await?;
     }
     tx.commit().await?;
+    // VACUUM cannot run inside a transaction; the checkpoint after it shrinks the file itself.
+    sqlx::query("VACUUM").execute(pool).await?;
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
     Ok(())
 }
 

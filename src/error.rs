@@ -21,6 +21,8 @@ pub enum AppError {
          user of this bank."
     )]
     UnknownCertificateUser { cn: String },
+    #[error("Your certificate is valid (issued by the lab CA) but {0}: it signs no one in.")]
+    CertificateNamesNoOne(String),
     #[error(
         "Your certificate is valid and names \"{user}\", but it is not bound to {user}'s account \
          (fingerprint {fingerprint})."
@@ -47,10 +49,17 @@ pub enum AppError {
     CsrfRefused(String),
     #[error("Fetch Metadata refused this request: {0}.")]
     FetchMetadataRefused(String),
+    #[error(
+        "Too many failed sign-ins for this username from your address: wait {wait_secs} s before \
+         trying again."
+    )]
+    SignInThrottled { wait_secs: u64 },
     #[error("{0}")]
     Transfer(#[from] TransferError),
     #[error("{0}")]
     BadRequest(String),
+    #[error("The request body did not arrive within 10 s.")]
+    BodyTimeout,
     #[error("Nothing here: {0}")]
     NotFound(String),
     #[error(
@@ -68,16 +77,19 @@ impl AppError {
         match self {
             Self::NotSignedIn => "Sign in first",
             Self::UnknownCertificateUser { .. } => "Certificate not linked to an account",
+            Self::CertificateNamesNoOne(_) => "Certificate names no one",
             Self::UnboundCertificate { .. } => "Certificate not bound to the account",
             Self::CertificateRefused(_) => "Certificate refused",
             Self::PasswordLoginDisabled => "Your certificate is your sign-in",
             Self::CertificateMismatch { .. } => "Certificate and password disagree",
+            Self::SignInThrottled { .. } => "Too many sign-in attempts",
             Self::OriginRefused { .. } => "Refused by the origin check",
             Self::CsrfRefused(_) => "Refused by the CSRF token check",
             Self::FetchMetadataRefused(_) => "Refused by Fetch Metadata",
             Self::Transfer(e) if e.is_conflict() => "Transfer not possible",
             Self::Transfer(_) => "Check the transfer",
             Self::BadRequest(_) => "Bad request",
+            Self::BodyTimeout => "Request timeout",
             Self::NotFound(_) => "Not found",
             Self::LocalOnly => "Only on this machine",
             Self::Internal(_) => "Internal error",
@@ -90,30 +102,33 @@ impl AppError {
             Self::OriginRefused { .. } => DecidedBy::OriginCheck,
             Self::CsrfRefused(_) => DecidedBy::CsrfToken,
             Self::FetchMetadataRefused(_) => DecidedBy::FetchMetadata,
-            Self::NotSignedIn | Self::UnknownCertificateUser { .. } | Self::CertificateMismatch { .. } => {
-                DecidedBy::Identity
-            }
+            Self::NotSignedIn
+            | Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
+            | Self::CertificateMismatch { .. }
+            | Self::SignInThrottled { .. } => DecidedBy::Identity,
             Self::UnboundCertificate { .. } => DecidedBy::CertBinding,
             Self::CertificateRefused(_) => DecidedBy::CertificateCheck,
             Self::PasswordLoginDisabled => DecidedBy::Mtls,
-            Self::Transfer(_) | Self::BadRequest(_) => DecidedBy::Input,
+            Self::Transfer(_) | Self::BadRequest(_) | Self::BodyTimeout => DecidedBy::Input,
             Self::NotFound(_) | Self::LocalOnly | Self::Internal(_) => DecidedBy::Bank,
         }
     }
 
-    /// What a trainee can do about it, or what it teaches.
     /// Whether the error is about the visitor's certificate (or the lack of one).
     pub fn about_certificates(&self) -> bool {
         matches!(
             self,
             Self::NotSignedIn
                 | Self::UnknownCertificateUser { .. }
+                | Self::CertificateNamesNoOne(_)
                 | Self::UnboundCertificate { .. }
                 | Self::CertificateRefused(_)
                 | Self::CertificateMismatch { .. }
         )
     }
 
+    /// What a trainee can do about it, or what it teaches.
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             Self::NotSignedIn => {
@@ -123,6 +138,11 @@ impl AppError {
             Self::UnknownCertificateUser { .. } => {
                 "The lab CA signed this certificate, but the bank links \
                  accounts to certificates by subject CN. Use alice.p12, bob.p12 or mallory.p12."
+            }
+            Self::CertificateNamesNoOne(_) => {
+                "The bank reads the user from a certificate's one subject CN. A certificate with no \
+                 CN, or with two, names no one: it signs no one in, and while the browser presents \
+                 it, a password sign-in is refused too. Use alice.p12, bob.p12 or mallory.p12."
             }
             Self::UnboundCertificate { .. } => {
                 "With LAB_CERT_BINDING=fingerprint a certificate signs in only once it is bound to \
@@ -157,9 +177,21 @@ impl AppError {
                  (Sec-Fetch-Dest). The bank does not take orders from framed pages, nor show its \
                  pages in another origin's frames: that is how clickjacking arrives."
             }
+            Self::SignInThrottled { .. } => {
+                "After 5 failed attempts each one waits twice as long as the last (at most a \
+                 minute): guessing a password is slow, and a stranger elsewhere cannot hold you out."
+            }
             Self::Transfer(_) => "Nothing was moved. Go back, correct the transfer and confirm again.",
             _ => return None,
         })
+    }
+
+    /// Seconds to wait before trying again (`Retry-After`), for a throttled request.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::SignInThrottled { wait_secs } => Some(*wait_secs),
+            _ => None,
+        }
     }
 
     pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
@@ -188,6 +220,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotSignedIn => StatusCode::UNAUTHORIZED,
             Self::UnknownCertificateUser { .. }
+            | Self::CertificateNamesNoOne(_)
             | Self::UnboundCertificate { .. }
             | Self::CertificateRefused(_)
             | Self::PasswordLoginDisabled
@@ -196,11 +229,15 @@ impl ResponseError for AppError {
             | Self::CsrfRefused(_)
             | Self::FetchMetadataRefused(_)
             | Self::LocalOnly => StatusCode::FORBIDDEN,
-            Self::Transfer(TransferError::RequestIdTaken) => StatusCode::BAD_REQUEST,
+            Self::Transfer(TransferError::RequestIdTaken | TransferError::RequestIdForeign) => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Transfer(e) if e.is_conflict() => StatusCode::CONFLICT,
             Self::Transfer(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::SignInThrottled { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -68,5 +68,7 @@ pub mod crypto;
 pub mod db;
 /// The error type and its status codes.
 pub mod error;
+/// The bank's stored keys, one per purpose.
+pub mod secrets;
 /// Shared application state.
 pub mod state;

@@ -5,17 +5,27 @@ use clickjack_lab::cli::{self, Command};
 use clickjack_lab::config::{Settings, vars};
 use clickjack_lab::startup::Application;
 use clickjack_lab::{banner, browser, commands};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::parse();
+    let filter = match log_filter() {
+        Ok(filter) => filter,
+        Err(message) => {
+            eprintln!("clickjack-lab: {message}");
+            return ExitCode::from(2);
+        }
+    };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(vars::RUST_LOG.default_text())),
-        )
+        // Every level reaches the filter, which decides.
+        .with_max_level(tracing::level_filters::LevelFilter::TRACE)
+        .finish()
+        .with(filter)
         .init();
     match run(cli.command.unwrap_or(Command::Serve)).await {
         Ok(code) => code,
@@ -24,6 +34,14 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// `RUST_LOG` (a level, or targets with levels: `info,sqlx=warn`), or its default.
+fn log_filter() -> Result<Targets, String> {
+    let text = std::env::var(vars::RUST_LOG.name).unwrap_or_else(|_| vars::RUST_LOG.default_text());
+    text.parse().map_err(|e| {
+        format!("RUST_LOG={text:?} is not a log filter ({e}): give a level or targets with levels, e.g. `info,sqlx=warn`")
+    })
 }
 
 async fn run(command: Command) -> Result<ExitCode, String> {

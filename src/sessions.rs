@@ -23,9 +23,9 @@ pub const COOKIE: &str = "__Host-lab_session";
 pub const PRE_LOGIN_COOKIE: &str = "__Host-lab_login";
 
 /// How long a signed-in session lasts.
-const TTL_MS: i64 = 8 * 60 * 60 * 1000;
+pub const TTL_MS: i64 = 8 * 60 * 60 * 1000;
 /// How long a login form stays usable.
-const PRE_LOGIN_TTL_MS: i64 = 60 * 60 * 1000;
+pub const PRE_LOGIN_TTL_MS: i64 = 60 * 60 * 1000;
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Session {
@@ -84,14 +84,15 @@ pub async fn purge_expired(pool: &SqlitePool) -> sqlx::Result<()> {
 }
 
 /// A session cookie ([`COOKIE`] or [`PRE_LOGIN_COOKIE`]): always `HttpOnly; Secure; Path=/`,
-/// SameSite as configured.
+/// SameSite as configured, and lasting as long as the session it carries.
 pub fn cookie(name: &'static str, value: String, same_site: SameSite) -> Cookie<'static> {
+    let ttl_ms = if name == PRE_LOGIN_COOKIE { PRE_LOGIN_TTL_MS } else { TTL_MS };
     Cookie::build(name, value)
         .path("/")
         .http_only(true)
         .secure(true)
         .same_site(same_site.cookie_attribute())
-        .max_age(CookieDuration::milliseconds(TTL_MS))
+        .max_age(CookieDuration::milliseconds(ttl_ms))
         .finish()
 }
 

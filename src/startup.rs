@@ -25,6 +25,7 @@ use crate::protections::live::Live;
 use crate::sites::{Ports, Sites};
 use crate::state::AppState;
 use crate::tls::{self, BankTls, TlsError};
+use crate::transfers::request_id::RequestIds;
 use crate::{attacker, practice, sessions};
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +84,7 @@ impl Application {
         let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
         let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
         let csrf_key = CsrfKey::load(&pool).await.map_err(DbError::from)?;
+        let request_ids = RequestIds::load(&pool).await.map_err(DbError::from)?;
         let state = AppState {
             pool,
             allowed_origins: sites.allowed_origins(&settings.protections.allowed_origins),
@@ -90,8 +92,10 @@ impl Application {
             verifier: tls.verifier,
             protections: Live::new(settings.protections.clone()),
             csrf_key,
+            request_ids,
             balances: Default::default(),
             directory: Default::default(),
+            sign_ins: Default::default(),
             certificates: Default::default(),
             recorder,
             settings: settings.clone(),

@@ -8,6 +8,7 @@ use sqlx::SqlitePool;
 
 use crate::accounts::balances::Balances;
 use crate::accounts::directory::Directory;
+use crate::accounts::throttle::SignInThrottle;
 use crate::audit::Recorder;
 use crate::config::Settings;
 use crate::error::AppError;
@@ -17,6 +18,7 @@ use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
 use crate::sites::Sites;
 use crate::tls::LabVerifier;
+use crate::transfers::request_id::RequestIds;
 
 pub struct AppState {
     pub pool: SqlitePool,
@@ -32,10 +34,14 @@ pub struct AppState {
     pub protections: Live,
     /// The key CSRF tokens are computed under.
     pub csrf_key: CsrfKey,
+    /// The key confirmation forms' request ids are bound to their user under.
+    pub request_ids: RequestIds,
     /// The balances the pages show, read at most once a second while nothing changes them.
     pub balances: Balances,
     /// The users found by name so far.
     pub directory: Directory,
+    /// Failed password sign-ins, per username and address.
+    pub sign_ins: SignInThrottle,
     /// The client certificates checked so far: their re-check and their user.
     pub certificates: Memory,
 }

@@ -6,6 +6,7 @@ pub mod bindings;
 pub mod directory;
 pub mod password;
 pub mod repo;
+pub mod throttle;
 
 use std::fmt;
 

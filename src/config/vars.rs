@@ -235,7 +235,7 @@ pub const RUST_LOG: Var = Var {
     name: "RUST_LOG",
     default: Default::Value("info"),
     choices: &[],
-    help: "log filter (tracing-subscriber EnvFilter syntax)",
+    help: "log filter: a level, or targets with levels (`info,sqlx=warn`)",
 };
 
 /// Every variable the lab reads, in the order `--help` shows them.

@@ -6,7 +6,9 @@
 //! `LAB_CERT_BINDING=fingerprint` the certificate must also be bound to that user. Without a
 //! certificate, a session cookie from a password sign-in. A valid certificate that names no
 //! user, or is not bound to it, is refused with a page that says so; a refusal of the
-//! certificate itself is noted on the request's audit trail.
+//! certificate itself is noted on the request's audit trail. A certificate whose subject is not
+//! exactly one readable CN (none, or `CN=alice,CN=mallory`) names no one: it signs no one in, and
+//! while it is presented no password signs anyone in either.
 
 pub mod memory;
 pub mod mode;
@@ -47,6 +49,8 @@ impl SignedInBy {
 pub enum CertProblem {
     /// Its CN names no user.
     UnknownUser,
+    /// Its subject is not exactly one readable CN (none, several): it names no one.
+    Subject(String),
     /// Its CN names a user, but the certificate is not bound to them (`LAB_CERT_BINDING=fingerprint`).
     NotBound { user: String },
     /// The certificate fails the checks now: revoked since the connection opened, or a
@@ -135,6 +139,10 @@ impl Visitor {
                      (LAB_CERT_BINDING=fingerprint): refused"
                 ),
             )),
+            Some(CertProblem::Subject(problem)) => Some(Check::refused(
+                DecidedBy::Identity,
+                format!("the certificate was issued by the lab CA but {problem}: refused"),
+            )),
             Some(CertProblem::Refused(why)) if req.conn_data::<HandshakeCert>().is_some() => {
                 Some(Check::refused(
                     DecidedBy::CertificateCheck,
@@ -162,6 +170,9 @@ impl Visitor {
         let generation = state.verifier.as_ref().map_or(0, |v| v.generation());
         if let Some(user) = state.certificates.user(&cert.fingerprint, generation) {
             return Ok((Some((user, SignedInBy::Certificate)), None));
+        }
+        if let Some(problem) = cert.subject_problem {
+            return Ok((None, Some(CertProblem::Subject(problem.to_string()))));
         }
         let Some(user) = (match &cert.common_name {
             Some(cn) => state.directory.find(&state.pool, cn).await?,
@@ -200,6 +211,7 @@ impl Visitor {
             || self.cert.as_ref().and_then(|c| c.common_name.clone()).unwrap_or_else(|| "(none)".to_owned());
         Err(match &self.cert_problem {
             Some(CertProblem::UnknownUser) => AppError::UnknownCertificateUser { cn: cn() },
+            Some(CertProblem::Subject(problem)) => AppError::CertificateNamesNoOne(problem.clone()),
             Some(CertProblem::NotBound { user }) => AppError::UnboundCertificate {
                 user: user.clone(),
                 fingerprint: self.cert.as_ref().map(|c| c.fingerprint.clone()).unwrap_or_default(),

@@ -42,7 +42,9 @@ impl Finding {
             None => (None, None),
             Some(CertProblem::UnknownUser) => (Some("unknown-user"), None),
             Some(CertProblem::NotBound { user }) => (Some("not-bound"), Some(user.clone())),
-            Some(CertProblem::Refused(why)) => (Some("refused"), Some(why.clone())),
+            Some(CertProblem::Refused(why) | CertProblem::Subject(why)) => {
+                (Some("refused"), Some(why.clone()))
+            }
         };
         Self {
             certificate: visitor.cert.as_ref().map(|c| c.common_name.clone().unwrap_or_default()),

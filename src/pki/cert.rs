@@ -50,7 +50,10 @@ impl std::fmt::Display for Serial {
 /// What the lab reads from a certificate: who it names, its serial, expiry and fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
+    /// The subject's one CN; `None` when the subject has none, several, or one that is not text.
     pub common_name: Option<String>,
+    /// What is wrong with the subject when it does not name exactly one CN.
+    pub subject_problem: Option<SubjectProblem>,
     pub serial: Serial,
     pub not_after: OffsetDateTime,
     /// SHA-256 of the DER as browsers show it (`AB:CD:...`).
@@ -60,13 +63,13 @@ pub struct CertInfo {
 impl CertInfo {
     pub fn from_der(der: &[u8]) -> Option<Self> {
         let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+        let (common_name, subject_problem) = match sole_common_name(cert.subject()) {
+            Ok(cn) => (Some(cn), None),
+            Err(problem) => (None, Some(problem)),
+        };
         Some(Self {
-            common_name: cert
-                .subject()
-                .iter_common_name()
-                .next()
-                .and_then(|cn| cn.as_str().ok())
-                .map(str::to_owned),
+            common_name,
+            subject_problem,
             serial: Serial::from_bytes(cert.raw_serial()),
             not_after: cert.validity().not_after.to_datetime(),
             fingerprint: crate::crypto::fingerprint(der),
@@ -84,6 +87,39 @@ impl CertInfo {
         pem_der(&pem)
             .and_then(|der| Some((Self::from_der(&der)?, der)))
             .ok_or_else(|| unreadable(path, "no X.509 certificate in the file"))
+    }
+}
+
+/// Why a certificate's subject names no one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectProblem {
+    NoCn,
+    /// Several CNs (the count, capped): `CN=alice,CN=mallory` must not read as alice.
+    SeveralCns(u16),
+    /// A CN that is not readable text.
+    Unreadable,
+    /// Not an X.509 certificate the lab can read at all.
+    Unparsable,
+}
+
+impl std::fmt::Display for SubjectProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoCn => f.write_str("its subject has no CN, so it names no user"),
+            Self::SeveralCns(n) => write!(f, "its subject has {n} CNs; exactly one must name the user"),
+            Self::Unreadable => f.write_str("its subject CN is not readable text"),
+            Self::Unparsable => f.write_str("it could not be read as an X.509 certificate"),
+        }
+    }
+}
+
+/// The one CN of a subject, or what is wrong with it.
+fn sole_common_name(subject: &x509_parser::x509::X509Name<'_>) -> Result<String, SubjectProblem> {
+    let names: Vec<_> = subject.iter_common_name().collect();
+    match names.as_slice() {
+        [] => Err(SubjectProblem::NoCn),
+        [one] => one.as_str().map(str::to_owned).map_err(|_| SubjectProblem::Unreadable),
+        more => Err(SubjectProblem::SeveralCns(u16::try_from(more.len()).unwrap_or(u16::MAX))),
     }
 }
 

@@ -20,7 +20,7 @@ mod tests;
 pub mod words;
 
 pub use ca::{CA_COMMON_NAME, P12_PASSWORD, Pki};
-pub use cert::{CertInfo, Issued, Serial, Validity};
+pub use cert::{CertInfo, Issued, Serial, SubjectProblem, Validity};
 pub use error::PkiError;
 pub use files::pem_der;
 pub use provision::Provisioned;

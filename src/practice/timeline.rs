@@ -152,6 +152,7 @@ fn flag_of(error: &AppError) -> Option<&'static str> {
         AppError::FetchMetadataRefused(_) => "LAB_FETCH_METADATA",
         AppError::NotSignedIn
         | AppError::UnknownCertificateUser { .. }
+        | AppError::CertificateNamesNoOne(_)
         | AppError::UnboundCertificate { .. }
         | AppError::CertificateRefused(_) => "LAB_MTLS",
         _ => return None,

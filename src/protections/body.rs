@@ -4,6 +4,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest};
+use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, web};
 
@@ -30,6 +31,9 @@ pub async fn buffer(
     }
     let bytes = match req.extract::<web::Bytes>().await {
         Ok(bytes) => bytes,
+        Err(e) if e.as_error::<PayloadError>().is_some_and(timed_out) => {
+            return gate::refuse(req, AppError::BodyTimeout);
+        }
         Err(e) => {
             let error = AppError::BadRequest(format!("The request body could not be read: {e}"));
             return gate::refuse(req, error);
@@ -40,4 +44,9 @@ pub async fn buffer(
     req.set_payload(Payload::from(payload));
     req.extensions_mut().insert(Body(bytes));
     gate::pass(req, next).await
+}
+
+/// Whether the body was cut off for arriving too slowly (see `crate::web::methods`).
+fn timed_out(error: &PayloadError) -> bool {
+    matches!(error, PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
 }

@@ -5,7 +5,7 @@
 use aws_lc_rs::hmac;
 use sqlx::SqlitePool;
 
-use crate::crypto;
+use crate::{crypto, secrets};
 
 /// The key tokens are computed under: made once per database ([`CsrfKey::load`]), kept in it.
 #[derive(Clone)]
@@ -14,14 +14,7 @@ pub struct CsrfKey(hmac::Key);
 impl CsrfKey {
     /// The database's key, made on first use (at start-up, never on a page view).
     pub async fn load(pool: &SqlitePool) -> sqlx::Result<Self> {
-        let mut fresh = [0u8; 32];
-        aws_lc_rs::rand::fill(&mut fresh).expect("the system random generator failed");
-        sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES ('csrf', ?)")
-            .bind(&fresh[..])
-            .execute(pool)
-            .await?;
-        let key: Vec<u8> =
-            sqlx::query_scalar("SELECT value FROM secrets WHERE name = 'csrf'").fetch_one(pool).await?;
+        let key = secrets::load(pool, "csrf").await?;
         Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &key)))
     }
 

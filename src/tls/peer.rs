@@ -12,13 +12,15 @@ use actix_web::dev::Extensions;
 use actix_web::rt::net::TcpStream;
 
 use crate::audit::CertSeen;
-use crate::pki::CertInfo;
+use crate::pki::{CertInfo, SubjectProblem};
 
 /// What the bank knows of a verified client certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PeerCert {
     /// The subject CN: the username it signs in.
     pub common_name: Option<String>,
+    /// Why the subject names no one (no CN, several, unreadable): such a certificate signs no one in.
+    pub subject_problem: Option<SubjectProblem>,
     /// SHA-256 of the certificate, as browsers show it (`AB:CD:...`).
     pub fingerprint: String,
 }
@@ -27,12 +29,20 @@ impl PeerCert {
     pub fn from_der(der: &[u8]) -> Self {
         match CertInfo::from_der(der) {
             Some(info) => Self::from_info(&info),
-            None => Self { common_name: None, fingerprint: crate::crypto::fingerprint(der) },
+            None => Self {
+                common_name: None,
+                subject_problem: Some(SubjectProblem::Unparsable),
+                fingerprint: crate::crypto::fingerprint(der),
+            },
         }
     }
 
     pub fn from_info(info: &CertInfo) -> Self {
-        Self { common_name: info.common_name.clone(), fingerprint: info.fingerprint.clone() }
+        Self {
+            common_name: info.common_name.clone(),
+            subject_problem: info.subject_problem,
+            fingerprint: info.fingerprint.clone(),
+        }
     }
 
     /// The certificate as the audit log shows it.

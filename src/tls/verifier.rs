@@ -1,11 +1,16 @@
 //! The bank's client-certificate verifier: rustls's WebPKI verifier (chain to the lab CA,
-//! validity dates, the clientAuth extended key usage, the CRL), wrapped so that
+//! validity dates, the clientAuth extended key usage) and the CRL, wrapped so that
 //!
 //! - every refused certificate is reported, with its reason, to the audit log (rustls itself
 //!   logs nothing about a refused handshake; [`super::accept`] logs it, with the peer's address);
 //! - a changed `crl.pem` takes effect without a restart ([`LabVerifier::watch`]);
-//! - the proxy mode can run the very same checks on a certificate forwarded in a header.
+//! - the proxy mode can run the very same checks on a certificate forwarded in a header;
+//! - the CRL's signature is checked once, when the list is loaded, and each handshake looks the
+//!   certificate's serial up in the revoked set (given the list, rustls would check the list's
+//!   signature again at every handshake: a third ECDSA verification beside the chain's and the
+//!   handshake's own).
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
@@ -13,7 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use super::material::{TlsError, file_error, provider, read_certs};
 use crate::audit::{AuditEvent, CertSeen, Recorder};
-use crate::pki::{CertInfo, crl};
+use crate::pki::{CertInfo, Serial, crl};
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::pki_types::{CertificateDer, UnixTime};
 use rustls::server::WebPkiClientVerifier;
@@ -38,7 +43,7 @@ pub struct LabVerifier {
     ca_der: Vec<u8>,
     hints: Vec<DistinguishedName>,
     mandatory: bool,
-    inner: RwLock<Arc<dyn ClientCertVerifier>>,
+    inner: RwLock<Arc<Checks>>,
     /// The CRL file's stamp when it was last read (taken before reading it).
     loaded: Mutex<Option<(SystemTime, u64)>>,
     /// How many times the CRL was loaded: what a remembered check was made under.
@@ -68,7 +73,7 @@ impl LabVerifier {
         let inner = build(&roots, &ca_der, certs_dir)?;
         Ok(Self {
             certs_dir: certs_dir.to_owned(),
-            hints: inner.root_hint_subjects().to_vec(),
+            hints: inner.webpki.root_hint_subjects().to_vec(),
             roots,
             ca_der,
             mandatory,
@@ -100,7 +105,7 @@ impl LabVerifier {
     /// audits a refusal (with its request).
     pub fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), Refusal> {
         self.current()
-            .verify_client_cert(end_entity, &[], UnixTime::now())
+            .verify(end_entity, &[], UnixTime::now())
             .map(|_| ())
             .map_err(|error| refusal(end_entity, &error))
     }
@@ -130,7 +135,7 @@ impl LabVerifier {
         })
     }
 
-    fn current(&self) -> Arc<dyn ClientCertVerifier> {
+    fn current(&self) -> Arc<Checks> {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
@@ -150,7 +155,7 @@ impl ClientCertVerifier for LabVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        let result = self.current().verify_client_cert(end_entity, intermediates, now);
+        let result = self.current().verify(end_entity, intermediates, now);
         if let (Err(error), Some(recorder)) = (&result, &self.recorder) {
             let refusal = refusal(end_entity, error);
             recorder.record_soon(AuditEvent::handshake(refusal.cert.as_ref().map(seen), refusal.reason));
@@ -164,7 +169,7 @@ impl ClientCertVerifier for LabVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.current().verify_tls12_signature(message, cert, dss)
+        self.current().webpki.verify_tls12_signature(message, cert, dss)
     }
 
     fn verify_tls13_signature(
@@ -173,31 +178,56 @@ impl ClientCertVerifier for LabVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.current().verify_tls13_signature(message, cert, dss)
+        self.current().webpki.verify_tls13_signature(message, cert, dss)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.current().supported_verify_schemes()
+        self.current().webpki.supported_verify_schemes()
     }
 }
 
-fn build(
-    roots: &Arc<RootCertStore>,
-    ca_der: &[u8],
-    certs_dir: &Path,
-) -> Result<Arc<dyn ClientCertVerifier>, TlsError> {
-    let crl = crl::load_der(certs_dir)?;
-    // rustls matches a CRL to its issuer by name; a list from another CA of the same name (after
-    // `certs --new-ca`, say) would make every handshake fail with a puzzling error.
-    let signed = x509_parser::parse_x509_crl(&crl).ok().zip(x509_parser::parse_x509_certificate(ca_der).ok());
-    if signed.is_none_or(|((_, list), (_, ca))| list.verify_signature(ca.public_key()).is_err()) {
-        return Err(file_error(&crl::path(certs_dir), "it is not a CRL signed by the lab CA in ca.crt"));
+/// What a handshake checks: the chain, by rustls's WebPKI verifier, and the serials the CRL
+/// revokes (the list's signature was checked when it was loaded).
+struct Checks {
+    webpki: Arc<dyn ClientCertVerifier>,
+    /// The list's issuer (the lab CA's name, DER) and the serials it revokes.
+    issuer: Vec<u8>,
+    revoked: HashSet<Serial>,
+}
+
+impl Checks {
+    fn verify(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let verified = self.webpki.verify_client_cert(end_entity, intermediates, now)?;
+        if !self.revoked.is_empty() {
+            let (_, cert) = x509_parser::parse_x509_certificate(end_entity)
+                .map_err(|_| rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            if cert.issuer().as_raw() == self.issuer.as_slice()
+                && self.revoked.contains(&Serial::from_bytes(cert.raw_serial()))
+            {
+                return Err(rustls::Error::InvalidCertificate(CertificateError::Revoked));
+            }
+        }
+        Ok(verified)
     }
-    Ok(WebPkiClientVerifier::builder_with_provider(roots.clone(), provider())
-        .with_crls([crl])
-        // A client certificate always chains straight to the lab CA; its status is in our CRL.
-        .only_check_end_entity_revocation()
-        .build()?)
+}
+
+fn build(roots: &Arc<RootCertStore>, ca_der: &[u8], certs_dir: &Path) -> Result<Arc<Checks>, TlsError> {
+    let crl = crl::load_der(certs_dir)?;
+    // The list must carry the lab CA's signature: a list from another CA of the same name (after
+    // `certs --new-ca`, say) would otherwise revoke, or fail to revoke, the wrong certificates.
+    let not_ours = || file_error(&crl::path(certs_dir), "it is not a CRL signed by the lab CA in ca.crt");
+    let (_, list) = x509_parser::parse_x509_crl(&crl).map_err(|_| not_ours())?;
+    let (_, ca) = x509_parser::parse_x509_certificate(ca_der).map_err(|_| not_ours())?;
+    list.verify_signature(ca.public_key()).map_err(|_| not_ours())?;
+    let revoked = list.iter_revoked_certificates().map(|r| Serial::from_bytes(r.raw_serial())).collect();
+    let issuer = list.issuer().as_raw().to_vec();
+    let webpki = WebPkiClientVerifier::builder_with_provider(roots.clone(), provider()).build()?;
+    Ok(Arc::new(Checks { webpki, issuer, revoked }))
 }
 
 /// The file's modification time and length: enough to notice `certs revoke` replacing it.

@@ -5,6 +5,7 @@
 //! need the database (the recipient exists, the balance covers the amount) are in [`repo`].
 
 pub mod repo;
+pub mod request_id;
 pub mod steps;
 
 use crate::accounts::{Username, UsernameError};
@@ -44,6 +45,8 @@ pub enum TransferError {
     InsufficientFunds { balance: Money, amount: Money },
     #[error("This confirmation form was already used by someone else; open a fresh one.")]
     RequestIdTaken,
+    #[error("This confirmation form was made for another account; open a fresh one.")]
+    RequestIdForeign,
 }
 
 /// Why a transfer did not execute: the bank's rules, or the database.

@@ -2,7 +2,10 @@
 //! explains that the client certificate is the sign-in.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use std::net::{IpAddr, Ipv6Addr};
+use std::time::Instant;
+
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -67,6 +70,7 @@ pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<
 pub async fn login(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse> {
     if !state.settings.identity.mtls.allows_password() {
@@ -77,11 +81,21 @@ pub async fn login(
         let why = "the username is not a valid username".to_owned();
         return retry(&state, &visitor, form.username, why).await;
     };
-    if let Some(cn) = visitor.cert.as_ref().and_then(|c| c.common_name.clone())
-        && cn != username.as_str()
-    {
-        return Err(AppError::CertificateMismatch { cert: cn, tried: username.to_string() });
+    // A presented certificate that does not name this user (another user, no one, two people)
+    // forbids a password sign-in as them.
+    if let Some(cert) = &visitor.cert {
+        match (&cert.common_name, &cert.subject_problem) {
+            (Some(cn), _) if cn == username.as_str() => {}
+            (Some(cn), _) => {
+                return Err(AppError::CertificateMismatch { cert: cn.clone(), tried: username.to_string() });
+            }
+            (None, problem) => {
+                let problem = problem.map_or_else(|| "it names no user".to_owned(), |p| p.to_string());
+                return Err(AppError::CertificateNamesNoOne(problem));
+            }
+        }
     }
+    let address = throttle(&state, &req, &username)?;
     let (user, hash) = repo::credentials(&state.pool, &username).await?.unzip();
     // Unknown users are checked against a dummy hash: same time, same answer as a wrong password.
     let verified = password::verify(hash, form.password).await;
@@ -89,6 +103,8 @@ pub async fn login(
         let why = format!("wrong username or password for \"{username}\"");
         return retry(&state, &visitor, form.username, why).await;
     };
+
+    state.sign_ins.succeeded(username.as_str(), address);
 
     // Rotate: the pre-login session (and its token) ends; a new session id starts.
     if let Some(old) = &visitor.session {
@@ -127,6 +143,16 @@ pub async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<Http
         .add_cookie(&sessions::removal(sessions::COOKIE, state.protections.now().protections.samesite))
         .map_err(|e| AppError::internal("session cookie", e))?;
     Ok(response)
+}
+
+/// Admits a password check for `username` from the client's address, or refuses it (429) while
+/// its back-off runs: before any lookup, so the answer is the same whether the user exists.
+fn throttle(state: &AppState, req: &HttpRequest, username: &Username) -> Result<IpAddr> {
+    let address = req.peer_addr().map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |peer| peer.ip());
+    match state.sign_ins.admit(username.as_str(), address, Instant::now()) {
+        Ok(()) => Ok(address),
+        Err(wait) => Err(AppError::SignInThrottled { wait_secs: wait.as_secs_f64().ceil() as u64 }),
+    }
 }
 
 /// The login form again, with a message (401); `why` goes to the audit log.

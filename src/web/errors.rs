@@ -72,6 +72,7 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     let title = app_error.map_or_else(|| status.canonical_reason().unwrap_or("Error"), AppError::title);
     let hint = app_error.and_then(AppError::hint);
     let about_certificates = app_error.is_some_and(AppError::about_certificates);
+    let retry_after = app_error.and_then(AppError::retry_after);
     let (req, _) = res.into_parts();
 
     let body = if req.path().starts_with("/api/") {
@@ -79,9 +80,12 @@ pub fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerRespo
     } else {
         page(&req, status, title, &message, (hint, about_certificates))
     };
-    let response = body.unwrap_or_else(|e| {
+    let mut response = body.unwrap_or_else(|e| {
         HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(format!("{message}\n{e}"))
     });
+    if let Some(secs) = retry_after {
+        response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(secs));
+    }
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod errors;
 pub mod gate;
 pub mod layout;
+pub mod methods;
 pub mod pages;
 pub mod record;
 pub mod report;

@@ -91,7 +91,7 @@ pub async fn form(state: web::Data<AppState>, me: SignedIn) -> Result<HttpRespon
 }
 
 /// `GET /transfer/confirm?to=&amount=&memo=`: the prefilled confirmation page, with a fresh
-/// request id (one per rendering: a double submit of the form executes once).
+/// request id bound to the user (one per rendering: a double submit of the form executes once).
 pub async fn confirm(
     state: web::Data<AppState>,
     me: SignedIn,
@@ -102,7 +102,7 @@ pub async fn confirm(
     if state.directory.find(&state.pool, draft.to.as_str()).await?.is_none() {
         return Err(TransferError::UnknownRecipient(draft.to.to_string()).into());
     }
-    let request_id = Uuid::new_v4();
+    let request_id = state.request_ids.mint(me.user.id);
     let page = ConfirmPage {
         layout: Layout::new(&state, &me.visitor, "Confirm transfer").await?,
         balance: state.balances.of(&state.pool, me.user.id).await?,
@@ -122,12 +122,14 @@ pub async fn execute(
     me: SignedIn,
     form: web::Form<ExecuteForm>,
 ) -> Result<HttpResponse> {
-    let draft = parse(&state, &me, &form.to, &form.amount, &form.memo)?;
     let request_id = Uuid::parse_str(&form.request_id).map_err(|_| {
         AppError::BadRequest(
             "This form has no valid request id; open the confirmation page again.".to_owned(),
         )
     })?;
+    // Before anything else: another user's form is refused whole, and leaves it usable by them.
+    state.request_ids.check(me.user.id, request_id)?;
+    let draft = parse(&state, &me, &form.to, &form.amount, &form.memo)?;
     let threshold = state.settings.transfers.confirm_above;
     let claims_final = form.step == "final";
     if steps::ask_again(&state.pool, me.user.id, request_id, draft.amount, threshold, claims_final).await? {

@@ -262,3 +262,30 @@ async fn every_page_with_the_sign_out_button_carries_a_token_that_works() {
         assert_eq!(whoami(&app, &client).await.refused(), Some(401), "signed out from {page}");
     }
 }
+
+#[tokio::test]
+async fn each_session_cookie_lives_as_long_as_its_session() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+    let client = app.client(None);
+    let response = client.get(app.url("/login")).send().await.unwrap();
+    let login_cookie = pre_login_set_cookie(&response).expect("the login form's cookie");
+    let token = form_value(&response.text().await.unwrap(), "csrf_token").unwrap();
+    let expires_in =
+        app.count("SELECT MAX(expires_at - created_at) FROM sessions WHERE user_id IS NULL").await;
+    assert_eq!(
+        expires_in,
+        sessions::PRE_LOGIN_TTL_MS,
+        "the login form's session lasts as long as its cookie"
+    );
+
+    // Act
+    let response = post_login(&app, &client, "alice", "alice-pass", &token).await;
+
+    // Assert
+    let session_cookie = session_set_cookie(&response).expect("the session cookie");
+    let max_age =
+        |c: &str| format!("Max-Age={}", c.split("Max-Age=").nth(1).unwrap().split(';').next().unwrap());
+    assert_eq!(max_age(&login_cookie), format!("Max-Age={}", sessions::PRE_LOGIN_TTL_MS / 1000));
+    assert_eq!(max_age(&session_cookie), format!("Max-Age={}", sessions::TTL_MS / 1000));
+}

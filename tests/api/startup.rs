@@ -260,3 +260,11 @@ fn a_database_folder_the_lab_may_not_write_is_named_with_the_permission() {
     assert!(stderr.contains("needs write permission") && stderr.contains("LAB_DATABASE"), "{stderr}");
     assert!(!stderr.contains("code: 14"), "{stderr}");
 }
+
+#[test]
+fn a_log_filter_that_does_not_parse_stops_the_lab_naming_rust_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let stderr = refused(dir.path(), &[("RUST_LOG", "info,sqlx=loud")]);
+    assert!(stderr.contains("RUST_LOG=\"info,sqlx=loud\" is not a log filter"), "{stderr}");
+    assert!(stderr.contains("info,sqlx=warn"), "{stderr}");
+}

@@ -191,7 +191,8 @@ async fn a_missing_or_garbage_request_id_is_a_400() {
 
 #[tokio::test]
 async fn another_users_used_request_id_is_a_400() {
-    // Arrange: alice's form executes; bob replays its request id in his own form.
+    // Arrange: alice's form executes; bob replays its request id in his own form (the id is bound
+    // to alice, so it is refused before anything else).
     let app = spawn_app(&[]).await;
     let alice = app.client_as("alice");
     let bob = app.client_as("bob");
@@ -207,7 +208,7 @@ async fn another_users_used_request_id_is_a_400() {
     // Assert
     let (status, page) = read(response).await;
     assert_eq!(status, 400, "{page}");
-    assert!(error_message(&page).contains("already used by someone else"), "{page}");
+    assert!(error_message(&page).contains("made for another account"), "{page}");
     assert_eq!(balances(&app).await, after_alice);
     assert_eq!(app.count("SELECT COUNT(*) FROM transfers").await, 1);
 }

@@ -6,6 +6,7 @@ mod binding;
 mod commands;
 mod handshake;
 mod revocation;
+mod subject;
 
 use std::time::Duration;
 
