@@ -43,8 +43,10 @@ async fn five_wrong_passwords_make_the_sixth_wait_even_when_right() {
         assert!(error_message(&page).contains("wait 1 s before trying again"), "{what}: {page}");
     }
     let throttled: Vec<_> = audit_log(&app).await.into_iter().filter(|row| row.4 == 429).collect();
-    assert_eq!(throttled.len(), 2, "{throttled:?}");
+    assert!(!throttled.is_empty(), "{throttled:?}");
     assert!(throttled.iter().all(|row| row.1 == "/login" && row.3.contains("Too many failed sign-ins")));
+    // The two refusals came from one source with one reason: one row may count both.
+    assert_eq!(app.count("SELECT SUM(repeats) FROM audit_events WHERE status = 429").await, 2);
 }
 
 #[tokio::test]
