@@ -59,7 +59,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
         // Checkpoints (copying the write-ahead log into the database, and the one fsync) run on a
-        // task of their own, once a second, not inside whichever request commits the 1000th page.
+        // task of their own, every 250 ms, not inside whichever request commits the 1000th page.
         .pragma("wal_autocheckpoint", "0")
         // And after one, the log file is cut back to at most this many bytes.
         .pragma("journal_size_limit", "16777216");
@@ -83,8 +83,9 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
 /// How often the write-ahead log is copied into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
-/// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`], without waiting for
-/// readers or writers (a passive checkpoint), until the pool closes.
+/// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`], until the pool closes.
+/// A RESTART checkpoint waits (within the busy timeout) for the readers of the log to finish, so
+/// that the next write starts the log over: a passive one let it grow without bound under load.
 async fn checkpoints(pool: SqlitePool) {
     let mut every = tokio::time::interval(CHECKPOINT_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
