@@ -26,6 +26,7 @@ use actix_web::web::Bytes;
 use actix_web::{Error, HttpMessage, HttpResponse};
 use futures_util::Stream;
 
+use crate::audit::capped::{capped, cut};
 use crate::audit::{Answer, AuditEvent, DecidedBy, RequestFacts, Trail, Who};
 use crate::state;
 
@@ -34,7 +35,6 @@ pub const ALLOWED: &str = "GET, HEAD, POST";
 /// How much of an unknown method the audit row keeps.
 pub const METHOD_CAP: usize = 32;
 /// How much of the path the audit row of a 405 keeps.
-const PATH_CAP: usize = 256;
 /// How long a request's whole body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -70,12 +70,12 @@ pub async fn filter(
 
 /// 405 with `Allow`, connection closed, and a bounded audit row.
 fn not_allowed(req: ServiceRequest) -> ServiceResponse<BoxBody> {
-    let method = capped(req.method().as_str(), METHOD_CAP);
+    let method = cut(req.method().as_str(), METHOD_CAP).into_owned();
     let message = format!("Method Not Allowed: the bank answers {ALLOWED}, not {method}.\n");
     if let Ok(state) = state::of(req.request()) {
         let facts = RequestFacts {
             method: method.clone(),
-            path: capped(req.path(), PATH_CAP),
+            path: capped(req.path()).into_owned(),
             ..RequestFacts::default()
         };
         let why = format!("method {method} not allowed (the bank answers {ALLOWED})");
@@ -97,14 +97,6 @@ fn plain(status: StatusCode, message: String) -> HttpResponse {
 }
 
 /// At most `max` bytes of `text` (on a character boundary), marked when cut.
-fn capped(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let end = (0..=max).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-    format!("{}… (cut from {} bytes)", &text[..end], text.len())
-}
-
 /// A request body that ends in an error once [`BODY_TIMEOUT`] has passed.
 struct Deadline {
     inner: Payload,
@@ -128,17 +120,5 @@ impl Stream for Deadline {
             return Poll::Ready(Some(Err(PayloadError::Io(error))));
         }
         Poll::Pending
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::capped;
-
-    #[test]
-    fn a_long_method_is_cut_on_a_character_boundary() {
-        assert_eq!(capped("GET", 32), "GET");
-        let cut = capped(&"é".repeat(40), 32);
-        assert!(cut.starts_with(&"é".repeat(16)) && cut.ends_with("(cut from 80 bytes)"), "{cut}");
     }
 }
