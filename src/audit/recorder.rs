@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::SqlitePool;
 use tokio::sync::mpsc;
+use uuid::Uuid;
 
 use super::event::AuditEvent;
-use super::store;
+use super::store::{self, Change};
 use crate::clock;
 
 /// Rows waiting for the database, at most.
@@ -65,6 +66,35 @@ impl Recorder {
         self.write(&event).await;
     }
 
+    /// Runs `change` and writes `event` with it, in one transaction, if the change wrote a row (a
+    /// transfer and the row that records it: a crash leaves both or neither). The row's id when
+    /// it did. It runs to the end on a task of its own, even if the request that asked goes away.
+    /// Such a row never collapses with another.
+    pub async fn record_with(&self, change: Change, event: AuditEvent) -> sqlx::Result<Option<Uuid>> {
+        let drain = self.clone_for_drain();
+        let id = Uuid::now_v7();
+        let run = tokio::spawn(async move {
+            let wrote = store::insert_with(&drain.pool, change, id, &event).await?;
+            if wrote {
+                drain.counted();
+            }
+            Ok(wrote.then_some(id))
+        });
+        run.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+    }
+
+    /// Brings a row written by [`Self::record_with`] up to date with what was noted after it was
+    /// written (an observer's remarks).
+    pub async fn amend(&self, id: Uuid, event: &AuditEvent) {
+        if let Err(e) = store::amend(&self.pool, id, event).await {
+            tracing::error!(
+                "could not add to the audit row of {} {}: {e}",
+                event.request.method,
+                event.request.path
+            );
+        }
+    }
+
     /// Queues the row, from code that cannot wait (the TLS handshake).
     pub fn record_soon(&self, event: AuditEvent) {
         if self.queue.try_send(event).is_err() {
@@ -102,11 +132,11 @@ impl Drain {
                 let now = clock::now_ms();
                 match store::bump(&self.pool, source, now - COLLAPSE_MS, now).await {
                     Ok(true) => return,
-                    Ok(false) => store::insert(&self.pool, event).await,
+                    Ok(false) => store::insert(&self.pool, Uuid::now_v7(), event).await,
                     Err(e) => Err(e),
                 }
             }
-            None => store::insert(&self.pool, event).await,
+            None => store::insert(&self.pool, Uuid::now_v7(), event).await,
         };
         if let Err(e) = result {
             tracing::error!(
@@ -116,6 +146,11 @@ impl Drain {
             );
             return;
         }
+        self.counted();
+    }
+
+    /// One more row: every [`TRIM_EVERY`] rows, the table is cut back to its cap.
+    fn counted(&self) {
         if self.bounds.inserted.fetch_add(1, Ordering::Relaxed) % TRIM_EVERY == TRIM_EVERY - 1 {
             self.trim_soon();
         }
@@ -137,7 +172,9 @@ impl Drain {
                         "trimmed {gone} oldest rows: the audit log keeps at most {max} (LAB_AUDIT_MAX_ROWS)"
                     );
                     tracing::info!("{why}");
-                    if let Err(e) = store::insert(&drain.pool, &AuditEvent::housekeeping(why)).await {
+                    if let Err(e) =
+                        store::insert(&drain.pool, Uuid::now_v7(), &AuditEvent::housekeeping(why)).await
+                    {
                         tracing::error!("could not record the audit log's trim: {e}");
                     }
                 }

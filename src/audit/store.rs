@@ -1,42 +1,117 @@
 //! The `audit_events` table: rows written, repeats collapsed, the oldest trimmed, and the page's
 //! filtered reads.
 
-use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, Encode, Sqlite, SqlitePool, Type};
 use uuid::Uuid;
 
 use super::event::AuditEvent;
+
+/// A change to the bank's tables that its audit row is written with ([`insert_with`]): one
+/// statement, its arguments numbered `?1…?n`.
+#[derive(Debug)]
+pub struct Change {
+    pub sql: &'static str,
+    pub args: SqliteArguments<'static>,
+}
 
 const COLUMNS: &str = "at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
      sec_fetch_site, sec_fetch_mode, sec_fetch_dest, decision, decided_by, reason, checks, status, \
      repeats, last_at";
 
-pub(super) async fn insert(pool: &SqlitePool, event: &AuditEvent) -> sqlx::Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_events (id, at, username, cert_cn, cert_fingerprint, method, path, origin, \
-         referer, sec_fetch_site, sec_fetch_mode, sec_fetch_dest, decision, decided_by, reason, checks, \
-         status, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(event.at)
-    .bind(&event.username)
-    .bind(&event.cert_cn)
-    .bind(&event.cert_fingerprint)
-    .bind(&event.request.method)
-    .bind(&event.request.path)
-    .bind(&event.request.origin)
-    .bind(&event.request.referer)
-    .bind(&event.request.sec_fetch_site)
-    .bind(&event.request.sec_fetch_mode)
-    .bind(&event.request.sec_fetch_dest)
-    .bind(&event.decision)
-    .bind(&event.decided_by)
-    .bind(&event.reason)
-    .bind(&event.checks)
-    .bind(event.status)
-    .bind(&event.source)
-    .execute(pool)
-    .await?;
+/// The columns a new row fills, in the order [`bind_row`] binds them.
+const NEW_ROW: &str = "id, at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
+     sec_fetch_site, sec_fetch_mode, sec_fetch_dest, decision, decided_by, reason, checks, status, source";
+const NEW_ROW_VALUES: usize = 18;
+
+pub(super) async fn insert(pool: &SqlitePool, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
+    let mut args = SqliteArguments::default();
+    bind_row(&mut args, id, event)?;
+    sqlx::query_with(&format!("INSERT INTO audit_events ({NEW_ROW}) VALUES ({})", params(1)), args)
+        .execute(pool)
+        .await?;
     Ok(())
+}
+
+/// Runs `change` and, if it wrote a row, inserts the audit row `id` for it: one transaction, so a
+/// crash leaves both or neither, and one round trip to the database (the statements go as one
+/// batch). Whether the change wrote.
+pub(super) async fn insert_with(
+    pool: &SqlitePool,
+    change: Change,
+    id: Uuid,
+    event: &AuditEvent,
+) -> sqlx::Result<bool> {
+    let mut args = change.args;
+    let first = args.len() + 1;
+    bind_row(&mut args, id, event)?;
+    // `changes()` counts the rows the statement before wrote itself (not those its triggers wrote).
+    // The row that comes back says the change wrote: the batch's count of changed rows cannot,
+    // as BEGIN and COMMIT report whatever the connection's last change was.
+    let sql = format!(
+        "BEGIN IMMEDIATE; {}; INSERT INTO audit_events ({NEW_ROW}) SELECT {} WHERE changes() > 0 \
+         RETURNING 1; COMMIT",
+        change.sql,
+        params(first)
+    );
+    let mut conn = pool.acquire().await?;
+    match sqlx::query_with(&sql, args).fetch_all(&mut *conn).await {
+        Ok(rows) => Ok(!rows.is_empty()),
+        Err(e) => {
+            // The batch stopped at the failing statement: its transaction must not go back to the
+            // pool open (it would hold the write lock). Without one open, ROLLBACK fails harmlessly.
+            if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
+                && !rollback.to_string().contains("no transaction is active")
+            {
+                conn.close_on_drop();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Rewrites what an observer added after the row was written (its remarks: the reason).
+pub(super) async fn amend(pool: &SqlitePool, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
+    sqlx::query("UPDATE audit_events SET reason = ?, checks = ?, status = ? WHERE id = ?")
+        .bind(&event.reason)
+        .bind(&event.checks)
+        .bind(event.status)
+        .bind(id)
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
+/// `?first, ?first+1, …` for a new row's values.
+fn params(first: usize) -> String {
+    (first..first + NEW_ROW_VALUES).map(|n| format!("?{n}")).collect::<Vec<_>>().join(", ")
+}
+
+fn bind_row(args: &mut SqliteArguments<'static>, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
+    let request = &event.request;
+    add(args, id)?;
+    add(args, event.at)?;
+    for text in [&event.username, &event.cert_cn, &event.cert_fingerprint] {
+        add(args, text.clone())?;
+    }
+    add(args, request.method.clone())?;
+    add(args, request.path.clone())?;
+    let headers = [&request.origin, &request.referer, &request.sec_fetch_site, &request.sec_fetch_mode];
+    for text in headers.into_iter().chain([&request.sec_fetch_dest]) {
+        add(args, text.clone())?;
+    }
+    for text in [&event.decision, &event.decided_by, &event.reason, &event.checks] {
+        add(args, text.clone())?;
+    }
+    add(args, event.status)?;
+    add(args, event.source.clone())
+}
+
+fn add<T>(args: &mut SqliteArguments<'static>, value: T) -> sqlx::Result<()>
+where
+    T: Encode<'static, Sqlite> + Type<Sqlite> + 'static,
+{
+    args.add(value).map_err(sqlx::Error::Encode)
 }
 
 /// Counts one more repeat on the newest row of `source` written since `since` (ms): whether

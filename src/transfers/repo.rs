@@ -2,11 +2,13 @@
 //! conditional insert that moves the money, so concurrent confirms can never overdraw and a
 //! repeated request id executes once.
 
-use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Arguments, SqlitePool};
 use uuid::Uuid;
 
 use super::{ExecuteError, TransferDraft, TransferError};
 use crate::accounts::{self, User};
+use crate::audit::{AuditEvent, Change, Recorder};
 use crate::clock;
 use crate::money::Money;
 
@@ -20,8 +22,8 @@ pub struct Authentication {
 /// The result of [`execute`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Executed {
-    /// The money moved; this is the new transfer.
-    New(Uuid),
+    /// The money moved; this is the new transfer, and the audit row written with it.
+    New { id: Uuid, audit_row: Uuid },
     /// The request id had already executed (a double submit): nothing moved this time.
     Repeat(Uuid),
 }
@@ -49,7 +51,15 @@ impl TransferRecord {
     }
 }
 
-/// Moves `draft.amount` from `from` to `to` (the user `draft.to` names), once per `request_id`.
+/// Who records an executed transfer, in the transfer's own transaction: the recorder, and the
+/// row to write for the new transfer's id.
+pub struct Journal<'a> {
+    pub recorder: &'a Recorder,
+    pub row: &'a dyn Fn(Uuid) -> AuditEvent,
+}
+
+/// Moves `draft.amount` from `from` to `to` (the user `draft.to` names), once per `request_id`,
+/// and writes the journal's row with it (both or neither).
 pub async fn execute(
     pool: &SqlitePool,
     from: &User,
@@ -57,34 +67,35 @@ pub async fn execute(
     draft: &TransferDraft,
     request_id: Uuid,
     auth: &Authentication,
+    journal: Journal<'_>,
 ) -> Result<Executed, ExecuteError> {
-    let amount = draft.amount.cents();
     let id = Uuid::new_v4();
-    // One statement, so one transaction: the row is inserted only if the request id is new and the
-    // sender can pay, and inserting it moves the money (the `transfers_move_money` trigger). A
-    // statement that writes takes SQLite's write lock before it reads: concurrent transfers queue
-    // (the pool's busy timeout), and the balance it checks is the one it changes.
-    let inserted = sqlx::query(
-        "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
-         signed_in_by, cert_fingerprint, created_at) \
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
-         WHERE (SELECT balance_cents FROM accounts WHERE user_id = ?3) >= ?5 \
-         AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?4) \
-         ON CONFLICT (request_id) DO NOTHING",
-    )
-    .bind(id)
-    .bind(request_id)
-    .bind(from.id)
-    .bind(to.id)
-    .bind(amount)
-    .bind(draft.memo.as_str())
-    .bind(auth.signed_in_by)
-    .bind(auth.cert_fingerprint.as_deref())
-    .bind(clock::now_ms())
-    .execute(pool)
-    .await?;
-    if inserted.rows_affected() == 1 {
-        return Ok(Executed::New(id));
+    let mut args = SqliteArguments::default();
+    let encode = sqlx::Error::Encode;
+    args.add(id).map_err(encode)?;
+    args.add(request_id).map_err(encode)?;
+    args.add(from.id).map_err(encode)?;
+    args.add(to.id).map_err(encode)?;
+    args.add(draft.amount.cents()).map_err(encode)?;
+    args.add(draft.memo.as_str().to_owned()).map_err(encode)?;
+    args.add(auth.signed_in_by).map_err(encode)?;
+    args.add(auth.cert_fingerprint.clone()).map_err(encode)?;
+    args.add(clock::now_ms()).map_err(encode)?;
+    // One statement moves the money: the row is inserted only if the request id is new and the
+    // sender can pay, and inserting it moves the money (the `transfers_move_money` trigger). Its
+    // transaction takes SQLite's write lock before it reads: concurrent transfers queue (the
+    // pool's busy timeout), and the balance it checks is the one it changes.
+    let change = Change {
+        sql: "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
+              signed_in_by, cert_fingerprint, created_at) \
+              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
+              WHERE (SELECT balance_cents FROM accounts WHERE user_id = ?3) >= ?5 \
+              AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?4) \
+              ON CONFLICT (request_id) DO NOTHING",
+        args,
+    };
+    if let Some(row) = journal.recorder.record_with(change, (journal.row)(id)).await? {
+        return Ok(Executed::New { id, audit_row: row });
     }
     // Nothing happened: the request id had executed before, or the balance did not cover it.
     if let Some(executed) = repeated(pool, from, request_id).await? {

@@ -4,17 +4,42 @@
 //! noting its decision on the trail, or by refusing with an [`AppError`].
 
 use actix_web::HttpMessage;
+use actix_web::HttpRequest;
 use actix_web::body::MessageBody;
 use actix_web::dev::ServiceRequest;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
+use uuid::Uuid;
 
 use super::gate;
 use super::trail;
-use crate::audit::{Answer, AuditEvent, DecidedBy, Outcome, Who};
+use crate::audit::{Answer, AuditEvent, DecidedBy, Outcome, Trail, Who};
 use crate::error::AppError;
 use crate::identity::Visitor;
 use crate::state;
+
+/// On a response whose handler wrote the request's audit row itself, in its change's transaction
+/// ([`crate::audit::Recorder::record_with`]): the row, and what it said then.
+pub struct Recorded {
+    pub row: Uuid,
+    pub written: AuditEvent,
+}
+
+/// The audit row of a request and its answer, as far as the request's trail goes so far.
+pub fn row(req: &HttpRequest, answer: Answer) -> AuditEvent {
+    compose(req, trail::copy(req), answer)
+}
+
+fn compose(req: &HttpRequest, trail: Trail, answer: Answer) -> AuditEvent {
+    let facts = trail::facts(req);
+    let visitor = req.extensions().get::<Visitor>().cloned().unwrap_or_default();
+    let who = Who {
+        username: visitor.username(),
+        cert: visitor.cert.as_ref().map(|c| c.seen()),
+        peer: req.peer_addr().map(|p| p.ip().to_string()),
+    };
+    AuditEvent::of_request(facts, who, trail, answer)
+}
 
 pub async fn record(
     req: ServiceRequest,
@@ -37,20 +62,24 @@ pub async fn record(
         // A refused page load (a framed one, an identity refused): who it came from (reads only).
         let _ = Visitor::of(res.request()).await;
     }
-    let trail = trail::take(res.request());
-    let facts = trail::facts(res.request());
-    let visitor = res.request().extensions().get::<Visitor>().cloned().unwrap_or_default();
-    let who = Who {
-        username: visitor.username(),
-        cert: visitor.cert.as_ref().map(|c| c.seen()),
-        peer: res.request().peer_addr().map(|p| p.ip().to_string()),
-    };
     let error = res.response().error().map(|e| match e.as_error::<AppError>() {
         Some(error) => (error.decided_by(), error.to_string()),
         None => (DecidedBy::Bank, e.to_string()),
     });
     let outcome = res.response().extensions().get::<Outcome>().cloned();
     let answer = Answer { status: res.status().as_u16(), error, outcome };
-    state.recorder.record(AuditEvent::of_request(facts, who, trail, answer)).await;
+    let event = compose(res.request(), trail::take(res.request()), answer);
+    // A handler that wrote the row with its change: only what was noted since is still to write.
+    let recorded = res.response().extensions().get::<Recorded>().map(|r| {
+        let written = &r.written;
+        let same = (&written.reason, &written.checks, written.status)
+            == (&event.reason, &event.checks, event.status);
+        (r.row, same)
+    });
+    match recorded {
+        Some((_, true)) => {}
+        Some((row, false)) => state.recorder.amend(row, &event).await,
+        None => state.recorder.record(event).await,
+    }
     Ok(res.map_into_left_body())
 }

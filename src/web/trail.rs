@@ -43,6 +43,11 @@ pub fn refused(req: &HttpRequest) -> bool {
     req.extensions().get::<Trail>().is_some_and(|trail| trail.first_refusal().is_some())
 }
 
+/// The trail so far, left on the request.
+pub fn copy(req: &HttpRequest) -> Trail {
+    req.extensions().get::<Trail>().cloned().unwrap_or_default()
+}
+
 /// The trail so far, taken off the request.
 pub fn take(req: &HttpRequest) -> Trail {
     req.extensions_mut().remove::<Trail>().unwrap_or_default()

@@ -1,20 +1,21 @@
 //! The transfer flow: form, confirmation page (the page clickjacking targets), execution and result.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::layout::Layout;
+use super::record::{self, Recorded};
 use super::respond::{done, render, see_other};
 use crate::accounts::repo as accounts;
-use crate::audit::Outcome;
+use crate::audit::{Answer, Outcome};
 use crate::error::{AppError, Result};
 use crate::identity::SignedIn;
 use crate::money::Money;
 use crate::state::AppState;
-use crate::transfers::repo::{self, Authentication, Executed, TransferRecord};
+use crate::transfers::repo::{self, Authentication, Executed, Journal, TransferRecord};
 use crate::transfers::{MEMO_MAX_CHARS, TransferDraft, TransferError, steps};
 
 /// The fields of a transfer, as the form and the confirmation link carry them.
@@ -118,6 +119,7 @@ pub async fn confirm(
 /// `POST /transfer`: a large transfer first gets an "Are you sure?" step; then it executes once
 /// per confirmation form, and the browser is redirected to the result.
 pub async fn execute(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: SignedIn,
     form: web::Form<ExecuteForm>,
@@ -151,14 +153,19 @@ pub async fn execute(
         .find(&state.pool, draft.to.as_str())
         .await?
         .ok_or_else(|| TransferError::UnknownRecipient(draft.to.to_string()))?;
-    Ok(match repo::execute(&state.pool, &me.user, &to, &draft, request_id, &auth).await? {
-        Executed::New(id) => {
+    let (from, amount) = (me.user.username.to_string(), draft.amount);
+    let transferred =
+        |id| Outcome::Transferred { id, request_id, from: from.clone(), to: draft.to.to_string(), amount };
+    let answer =
+        |id| Answer { status: StatusCode::SEE_OTHER.as_u16(), error: None, outcome: Some(transferred(id)) };
+    let row = |id| record::row(&req, answer(id));
+    let journal = Journal { recorder: &state.recorder, row: &row };
+    Ok(match repo::execute(&state.pool, &me.user, &to, &draft, request_id, &auth, journal).await? {
+        Executed::New { id, audit_row } => {
             state.balances.changed();
-            let (from, to, amount) = (me.user.username.to_string(), draft.to.to_string(), draft.amount);
-            done(
-                Outcome::Transferred { id, request_id, from, to, amount },
-                see_other(&format!("/transfers/{id}")),
-            )
+            let mut response = done(transferred(id), see_other(&format!("/transfers/{id}")));
+            response.extensions_mut().insert(Recorded { row: audit_row, written: row(id) });
+            response
         }
         Executed::Repeat(id) => {
             done(Outcome::Repeated { id }, see_other(&format!("/transfers/{id}?repeat=1")))

@@ -9,6 +9,7 @@ mod audit;
 mod browser_profile;
 mod certs;
 mod concurrency;
+mod crash;
 mod csrf;
 mod database;
 mod fetch_metadata;
