@@ -153,12 +153,10 @@ fn chromium_preferences(recipe: &Recipe<'_>, sites: &Sites) -> Value {
     prefs
 }
 
-/// Firefox's preferences: pick the lab certificate without a prompt, deliver WebDriver clicks
-/// into cross-site frames (the tests' driver; nothing else sends those), stay off the network.
+/// Firefox's preferences: pick the lab certificate without a prompt, stay off the network.
 fn firefox_user_js(recipe: &Recipe<'_>) -> String {
     let mut prefs = json!({
         "security.default_personal_cert": "Select Automatically",
-        "remote.events.async.mouse.enabled": true,
         "app.update.auto": false,
         "app.update.enabled": false,
         "browser.safebrowsing.malware.enabled": false,
@@ -184,6 +182,24 @@ fn firefox_user_js(recipe: &Recipe<'_>) -> String {
         // 0: accept all cookies, unpartitioned (the default, 5, is Total Cookie Protection).
         prefs["network.cookie.cookieBehavior"] = json!(0);
     }
+    user_js(&prefs)
+}
+
+/// The preferences a Firefox that software clicks in gets on top of its profile's (the browser
+/// tests', practice mode's victim), never one a person uses. Firefox synthesises a WebDriver
+/// pointer action in the top page's content process (140.10 ESR no longer offers
+/// `remote.events.async.mouse.enabled`, which sent it through the parent process as real input
+/// goes); with site isolation a cross-site frame runs in a process of its own and the event stops
+/// at the `<iframe>` element: a click that never reaches the framed bank, a silent false
+/// "blocked". Isolation strategy 0 keeps cross-site frames in the page's process, where the page
+/// hit-tests a synthesised click as the parent process does a person's. What the page sees is
+/// unchanged: frame headers, cookies, Fetch Metadata and sandboxing do not depend on processes.
+pub fn firefox_driven_user_js() -> String {
+    user_js(&json!({ "fission.webContentIsolationStrategy": 0 }))
+}
+
+/// `prefs` as `user.js` lines.
+fn user_js(prefs: &Value) -> String {
     let lines = prefs.as_object().into_iter().flatten();
     lines.map(|(name, value)| format!("user_pref({name:?}, {value});\n")).collect()
 }

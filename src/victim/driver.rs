@@ -87,7 +87,7 @@ impl Driver {
             }
             Engine::Firefox => {
                 firefox::prepare(&mut command, launch.profile, launch.user_agent)
-                    .map_err(|e| cannot("cannot set its user agent", e))?;
+                    .map_err(|e| cannot("cannot write its preferences", e))?;
                 None
             }
         };

@@ -13,16 +13,20 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tungstenite::{Message, WebSocket};
 
+use crate::browser::profile::firefox_driven_user_js;
+
 use super::terms::{DriverError, Pointer, Window, WindowId, base64_decode, remote_value_to_json};
 
 /// What Firefox writes once its BiDi server listens.
 const LISTENING: &str = "WebDriver BiDi listening on ws://";
 
-/// Adds a driven Firefox's flags to `command`, and `user_agent` to the profile's prefs.
+/// Adds a driven Firefox's flags to `command`, and to the profile's prefs `user_agent` and what a
+/// driven Firefox needs for its clicks to reach framed pages ([`firefox_driven_user_js`]).
 pub fn prepare(command: &mut Command, profile: &Path, user_agent: &str) -> std::io::Result<()> {
-    let pref = format!("user_pref(\"general.useragent.override\", {});\n", Value::from(user_agent));
+    let agent = format!("user_pref(\"general.useragent.override\", {});\n", Value::from(user_agent));
     let mut prefs = std::fs::OpenOptions::new().append(true).create(true).open(profile.join("user.js"))?;
-    prefs.write_all(pref.as_bytes())?;
+    prefs.write_all(agent.as_bytes())?;
+    prefs.write_all(firefox_driven_user_js().as_bytes())?;
     command.args(["--remote-debugging-port", "0"]);
     Ok(())
 }

@@ -200,9 +200,9 @@ pub async fn framed_page(browser: &Session, app: &TestApp, tab: &Tab) -> FrameVi
 /// Reads, points and clicks the decoy `selector`, with two positive controls that the click goes
 /// into the frame: before it, the page the bank rendered in the frame has elements under the
 /// pointer (`:hover`); after it, the decoy underneath saw no click. (A WebDriver pointer in
-/// Firefox without `remote.events.async.mouse.enabled` stops at the `<iframe>` element: the
-/// framed page then has nothing under the pointer, measured, and an attack would look "blocked"
-/// for the wrong reason.) Returns whether the click met an enabled, shown confirm button in the
+/// Firefox 140.10 without the driven prefs, `firefox_driven_user_js`, stops at the `<iframe>`
+/// element: the framed page then has nothing under the pointer, measured, and an attack would
+/// look "blocked" for the wrong reason.) Returns whether the click met an enabled, shown confirm button in the
 /// frame, and so sent a confirmation.
 ///
 /// `bank_in_frame`: the frame showed a page of the bank (not the browser's refusal), so the

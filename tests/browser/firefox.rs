@@ -3,10 +3,12 @@
 //! the user's NSS database (the lab CA trusted, the user's .p12), and its prefs select the
 //! certificate without asking. Firefox's settings are otherwise its defaults (Total Cookie Protection).
 //!
-//! `remote.events.async.mouse.enabled` matters: without it a WebDriver click at a point over a
-//! cross-site `<iframe>` stops at the `<iframe>` element and never reaches the framed page, a
-//! silent false "blocked". Every attack test keeps a positive control for it.
+//! On top of the profile, the prefs of a driven Firefox (`firefox_driven_user_js`): without them
+//! a WebDriver click at a point over a cross-site `<iframe>` stops at the `<iframe>` element and
+//! never reaches the framed page, a silent false "blocked". Every attack test keeps a positive
+//! control for it.
 
+use std::io::Write;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -18,6 +20,8 @@ use fantoccini::{Client, ClientBuilder};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 use tokio::time::timeout;
+
+use clickjack_lab::browser::profile::firefox_driven_user_js;
 
 use crate::engine::{Engine, found};
 use crate::frames::FrameView;
@@ -78,6 +82,9 @@ impl Firefox {
     pub async fn launch(settings: Profile<'_>) -> Self {
         let profile = tempfile::Builder::new().prefix("ff").tempdir_in("/tmp").unwrap();
         profile::copy_into(Engine::Firefox, settings, profile.path());
+        let mut prefs =
+            std::fs::OpenOptions::new().append(true).open(profile.path().join("user.js")).unwrap();
+        prefs.write_all(firefox_driven_user_js().as_bytes()).unwrap();
 
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let driver = Command::new(geckodriver().expect("checked by available()"))
