@@ -22,6 +22,7 @@ mod login;
 mod methods;
 mod misconfig;
 mod multistep;
+mod naughty;
 mod origin;
 mod pages;
 mod proxy;
