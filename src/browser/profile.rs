@@ -187,7 +187,7 @@ fn firefox_user_js(recipe: &Recipe<'_>) -> String {
 
 /// The preferences a Firefox that software clicks in gets on top of its profile's (the browser
 /// tests', practice mode's victim), never one a person uses. Firefox synthesises a WebDriver
-/// pointer action in the top page's content process (140.10 ESR no longer offers
+/// pointer action in the top page's content process (140.10 and 153.8 ESR no longer offer
 /// `remote.events.async.mouse.enabled`, which sent it through the parent process as real input
 /// goes); with site isolation a cross-site frame runs in a process of its own and the event stops
 /// at the `<iframe>` element: a click that never reaches the framed bank, a silent false

@@ -10,7 +10,6 @@
 use super::{Block, Browser, Delivery, Engine, Framer, Outcome, Victim};
 use crate::config::Settings;
 use crate::identity::mode::MtlsMode;
-use crate::protections::framebuster::FrameBuster;
 use crate::protections::origin_check;
 use crate::protections::{SameSite, fetch_metadata};
 use crate::sites::Sites;
@@ -124,12 +123,7 @@ pub fn expect(
         if p.framebuster.stops(sandboxed) {
             block(
                 format!("LAB_FRAMEBUSTER={}", p.framebuster.as_str()),
-                match (p.framebuster, browser.engine, sandboxed) {
-                    (FrameBuster::Classic, Engine::Firefox, false) => {
-                        "the page blanks itself inside the frame and takes over the top window (Firefox lets its script)"
-                    }
-                    _ => "the page blanks or hides itself inside the frame",
-                },
+                "the page blanks or hides itself inside the frame",
             );
         }
         if p.gesture_guard && sandboxed {

@@ -1,7 +1,6 @@
 // LAB_FRAMEBUSTER=classic (see src/protections/framebuster.rs): when framed, blank the page and
-// try to take over the top window. Modern Chromium refuses that navigation from a cross-origin
-// frame without a user gesture, so the page just stays blank; Firefox (140 ESR) lets it, and the
-// bank's page replaces the framing one. A frame sandboxed without
+// try to take over the top window. Chromium (156) and Firefox (153 ESR) refuse that navigation from a
+// cross-origin frame without a user gesture, so the page just stays blank (Firefox 140 ESR let it). A frame sandboxed without
 // allow-scripts never runs this file at all: the page then renders normally.
 (function () {
   "use strict";
