@@ -19,7 +19,7 @@ pub struct Queue {
 #[derive(Debug, thiserror::Error)]
 #[error(
     "{WAITING} deliveries are already waiting for the victim; wait for them to finish (each takes \
-     at most about 20 s) and deliver again"
+     at most about 20 s once the victim's browser is up) and deliver again"
 )]
 pub struct Full;
 

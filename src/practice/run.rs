@@ -18,9 +18,10 @@ use super::timeline::Seen;
 use super::verdict::{self, Differences};
 use crate::browser::profile::{self, Recipe};
 use crate::lab::Engine;
-use crate::victim::driver::{Driver, DriverError, Launch};
+use crate::victim::driver::{self, Driver, DriverError, Launch};
 
-/// The longest a delivery runs, browser start to clean-up.
+/// The longest a delivery runs once the victim's browser is up (its start is bounded apart, by
+/// [`driver::START`]).
 pub const LIMIT: Duration = Duration::from_secs(20);
 /// How long the victim gives her page to load before she acts anyway.
 const LOADING: Duration = Duration::from_secs(8);
@@ -53,7 +54,7 @@ pub async fn deliver(desk: &Arc<Desk>, job: Job) {
         tokio::task::spawn_blocking(move || browse(&desk, &job))
     };
     // The browse bounds itself; this is the backstop should a call ever not return.
-    let result = tokio::time::timeout(LIMIT + Duration::from_secs(15), worker).await;
+    let result = tokio::time::timeout(driver::START + LIMIT + Duration::from_secs(15), worker).await;
     let seen = desk.lab.timelines.take(run);
     // What the bank saw is judged whatever happened to the browser: money that moved before a
     // failure moved.
@@ -95,8 +96,8 @@ fn failed(
 ) -> verdict::Verdict {
     let reason = match e {
         DriverError::TimedOut(what) => format!(
-            "The delivery was stopped: {what}. A delivery may take at most {} s, whatever the page does; the \
-             victim's browser was stopped and its profile removed.",
+            "The delivery was stopped: {what}. Once her browser is up, a delivery may take at most {} s, whatever \
+             the page does; the victim's browser was stopped and its profile removed.",
             LIMIT.as_secs()
         ),
         other => format!("The victim's browser failed: {other}. It was stopped and its profile removed."),
@@ -131,7 +132,6 @@ fn browse(desk: &Desk, job: &Job) -> (Result<Acted, DriverError>, Report) {
 }
 
 fn browse_into(desk: &Desk, job: &Job, started: Instant, report: &mut Report) -> Result<Acted, DriverError> {
-    let deadline = started + LIMIT;
     let bank = &desk.bank;
     let shots = desk.run_dir(job.run);
     std::fs::create_dir_all(&shots).map_err(|e| DriverError::Start(format!("{}: {e}", shots.display())))?;
@@ -147,7 +147,7 @@ fn browse_into(desk: &Desk, job: &Job, started: Instant, report: &mut Report) ->
         width: WIDTH,
         height: HEIGHT,
     };
-    let mut driver = Driver::start(&launch, deadline)?;
+    let mut driver = Driver::start(&launch, LIMIT)?;
     report.steps.push(format!(
         "{:>6.1} s  her browser ({}) is up",
         started.elapsed().as_secs_f64(),

@@ -21,7 +21,7 @@ use crate::browser::launch;
 use crate::lab::Engine;
 
 /// How long the browser may take to start and answer.
-const START: Duration = Duration::from_secs(30);
+pub const START: Duration = Duration::from_secs(30);
 /// How long one command may take (a script, a mouse event, a picture).
 const COMMAND: Duration = Duration::from_secs(10);
 /// How long a page may take to load.
@@ -56,8 +56,10 @@ pub struct Driver {
 }
 
 impl Driver {
-    /// Starts the browser; every call after this is bounded by `deadline` (and each by its own short timeout).
-    pub fn start(launch: &Launch<'_>, deadline: Instant) -> Result<Driver, DriverError> {
+    /// Starts the browser (within [`START`]); every call after it answers is bounded by `limit`
+    /// from then on (and each by its own short timeout). A slow start, as on a busy machine, takes
+    /// nothing from the time the page gets.
+    pub fn start(launch: &Launch<'_>, limit: Duration) -> Result<Driver, DriverError> {
         let binary = launch.binary.display();
         let cannot = |what: &str, e: std::io::Error| DriverError::Start(format!("{binary}: {what}: {e}"));
         let mut command = launch::command(launch.engine, launch.binary, launch.profile, "about:blank", true);
@@ -93,7 +95,7 @@ impl Driver {
         };
         let child = command.spawn().map_err(|e| cannot("cannot run it", e))?;
         let mut process = Process { child };
-        let until = deadline.min(Instant::now() + START);
+        let until = Instant::now() + START;
         let connected = match pipes {
             Some(pipes) => Cdp::connect(pipes, (launch.width, launch.height), until).map(Protocol::Chromium),
             None => {
@@ -105,7 +107,7 @@ impl Driver {
             DriverError::Start(e) => DriverError::Start(format!("{binary}: {e}")),
             e => DriverError::Start(format!("{binary}: {e}{}", log_tail(&log_path))),
         })?;
-        Ok(Driver { protocol, deadline, process })
+        Ok(Driver { protocol, deadline: Instant::now() + limit, process })
     }
 
     /// The top-level windows (tabs/popups) open now, oldest first. The first is the one the browser started with.

@@ -20,8 +20,7 @@ const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) clickjack-lab-victim/t
 fn open(engine: Engine, binary: PathBuf, dir: PathBuf, page: String) -> (Driver, String) {
     let launch =
         Launch { engine, binary: &binary, profile: &dir, user_agent: USER_AGENT, width: 1280, height: 900 };
-    let mut driver =
-        Driver::start(&launch, Instant::now() + Duration::from_secs(60)).expect("the browser starts");
+    let mut driver = Driver::start(&launch, Duration::from_secs(60)).expect("the browser starts");
     let first = driver.windows().expect("windows").remove(0).id;
     driver.navigate(&first, &page).expect("the attack page loads");
     (driver, first)
