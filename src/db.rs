@@ -8,6 +8,9 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+mod migrations;
+mod rows;
+
 use crate::accounts::{Username, password, repo};
 use crate::clock;
 use crate::money::Money;
@@ -71,7 +74,7 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
         .connect_with(options)
         .await
         .map_err(|source| DbError::Open { path: shown, source })?;
-    sqlx::migrate!().run(&pool).await?;
+    migrations::migrator().await?.run(&pool).await?;
     tokio::spawn(checkpoints(pool.clone()));
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&pool).await?;
     if users == 0 {

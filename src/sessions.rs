@@ -27,13 +27,15 @@ pub const TTL_MS: i64 = 8 * 60 * 60 * 1000;
 /// How long a login form stays usable.
 pub const PRE_LOGIN_TTL_MS: i64 = 60 * 60 * 1000;
 
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub id: Uuid,
     /// `None` for the anonymous session that carries the login form.
     pub user_id: Option<Uuid>,
     pub expires_at: i64,
 }
+
+crate::from_row!(Session { id, user_id, expires_at });
 
 /// Starts a session (anonymous when `user_id` is `None`); returns it with the cookie value to send.
 /// Expired sessions are cleared first, so anonymous ones cannot pile up.

@@ -21,7 +21,7 @@ pub enum BindError {
 }
 
 /// A bound certificate, as listed by `clickjack-lab certs list`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Binding {
     pub username: String,
     pub fingerprint: String,
@@ -30,6 +30,8 @@ pub struct Binding {
     pub bound_at: i64,
     pub bound_by: String,
 }
+
+crate::from_row!(Binding { username, fingerprint, serial, not_after, bound_at, bound_by });
 
 /// Binds `cert` to `user` (again, if it already is: the note is updated).
 pub async fn bind(pool: &SqlitePool, user: &User, cert: &CertInfo, by: &str) -> sqlx::Result<()> {

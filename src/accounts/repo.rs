@@ -6,11 +6,12 @@ use uuid::Uuid;
 use super::{User, Username};
 use crate::money::Money;
 
-#[derive(sqlx::FromRow)]
 struct UserRow {
     id: Uuid,
     username: String,
 }
+
+crate::from_row!(UserRow { id, username });
 
 impl From<UserRow> for User {
     fn from(row: UserRow) -> Self {

@@ -4,10 +4,13 @@
 use super::capped::{REASON_CAP, capped, cut};
 use super::decision::{CertSeen, DecidedBy, Trail};
 use super::outcome::Outcome;
+use sqlx::Row;
+use sqlx::sqlite::{Sqlite, SqliteRow};
+
 use crate::clock;
 
 /// The request facts an audit event records, read from the request's headers.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestFacts {
     pub method: String,
     pub path: String,
@@ -17,6 +20,16 @@ pub struct RequestFacts {
     pub sec_fetch_mode: Option<String>,
     pub sec_fetch_dest: Option<String>,
 }
+
+crate::from_row!(RequestFacts {
+    method,
+    path,
+    origin,
+    referer,
+    sec_fetch_site,
+    sec_fetch_mode,
+    sec_fetch_dest
+});
 
 /// Who sent the request, as far as the bank knows.
 #[derive(Debug, Clone, Default)]
@@ -38,13 +51,12 @@ pub struct Answer {
 }
 
 /// One audit event, as stored and as shown.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AuditEvent {
     pub at: i64,
     pub username: Option<String>,
     pub cert_cn: Option<String>,
     pub cert_fingerprint: Option<String>,
-    #[sqlx(flatten)]
     pub request: RequestFacts,
     pub decision: String,
     pub decided_by: String,
@@ -52,14 +64,42 @@ pub struct AuditEvent {
     pub checks: String,
     pub status: i64,
     /// How many times it came (a refusal repeated from the same source collapses into one row).
-    #[sqlx(default)]
     pub repeats: i64,
     /// When it last came, if it repeated.
-    #[sqlx(default)]
     pub last_at: Option<i64>,
     /// What its repeats share (peer, who decided, request line, identity): `None`, never collapsed.
-    #[sqlx(skip)]
     pub source: Option<String>,
+}
+
+/// Read by the columns' names; `repeats` and `last_at` read as 0 and `None` when a query leaves
+/// them out, and `source` is never read (it only groups repeats on their way in).
+impl<'r> sqlx::FromRow<'r, SqliteRow> for AuditEvent {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        fn or_default<'r, T>(row: &'r SqliteRow, column: &str) -> sqlx::Result<T>
+        where
+            T: Default + sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>,
+        {
+            match row.try_get(column) {
+                Err(sqlx::Error::ColumnNotFound(_)) => Ok(T::default()),
+                read => read,
+            }
+        }
+        Ok(Self {
+            at: row.try_get("at")?,
+            username: row.try_get("username")?,
+            cert_cn: row.try_get("cert_cn")?,
+            cert_fingerprint: row.try_get("cert_fingerprint")?,
+            request: RequestFacts::from_row(row)?,
+            decision: row.try_get("decision")?,
+            decided_by: row.try_get("decided_by")?,
+            reason: row.try_get("reason")?,
+            checks: row.try_get("checks")?,
+            status: row.try_get("status")?,
+            repeats: or_default(row, "repeats")?,
+            last_at: or_default(row, "last_at")?,
+            source: None,
+        })
+    }
 }
 
 impl AuditEvent {

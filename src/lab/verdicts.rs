@@ -133,7 +133,7 @@ pub async fn record(
 }
 
 /// One kind of landed attack: a scenario, how it was detected, how the victim was signed in.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Landed {
     pub scenario: String,
     pub detection: String,
@@ -141,6 +141,8 @@ pub struct Landed {
     pub signed_in_by: Option<String>,
     pub count: i64,
 }
+
+crate::from_row!(Landed { scenario, detection, signed_in_by, count });
 
 /// The scenarios with at least one transfer detected as an attack, by detection and sign-in.
 pub async fn solved(pool: &SqlitePool) -> sqlx::Result<Vec<Landed>> {

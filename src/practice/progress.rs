@@ -4,7 +4,7 @@
 use sqlx::SqlitePool;
 
 /// A challenge's standing, for the lab page and the exploit server.
-#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Standing {
     pub challenge: String,
     pub attempts: i64,
@@ -12,6 +12,8 @@ pub struct Standing {
     pub hints_opened: i64,
     pub solution_seen: bool,
 }
+
+crate::from_row!(Standing { challenge, attempts, solved, hints_opened, solution_seen });
 
 /// Every challenge's standing that has any (attempts, solved, hints).
 pub async fn standings(pool: &SqlitePool) -> sqlx::Result<Vec<Standing>> {

@@ -12,13 +12,15 @@ pub const MAX_BODY: usize = 256 * 1024;
 /// Deliveries whose screenshots are kept on disk (older ones keep their report, not their pictures).
 pub const RUNS_KEPT: i64 = 100;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Exploit {
     pub id: i64,
     pub challenge: String,
     pub body: String,
     pub stored_at: i64,
 }
+
+crate::from_row!(Exploit { id, challenge, body, stored_at });
 
 /// The state of a delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +70,6 @@ pub struct RunRow {
     pub finished_at: Option<i64>,
 }
 
-#[derive(sqlx::FromRow)]
 struct RawRun {
     id: Uuid,
     challenge: String,
@@ -84,6 +85,22 @@ struct RawRun {
     started_at: Option<i64>,
     finished_at: Option<i64>,
 }
+
+crate::from_row!(RawRun {
+    id,
+    challenge,
+    exploit_id,
+    engine,
+    state,
+    outcome,
+    reason,
+    solved,
+    protections,
+    report,
+    queued_at,
+    started_at,
+    finished_at
+});
 
 impl From<RawRun> for RunRow {
     fn from(r: RawRun) -> Self {

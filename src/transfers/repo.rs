@@ -29,7 +29,7 @@ pub enum Executed {
 }
 
 /// A transfer as shown on the result and dashboard pages.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TransferRecord {
     pub id: Uuid,
     pub from_name: String,
@@ -40,6 +40,17 @@ pub struct TransferRecord {
     pub cert_fingerprint: Option<String>,
     pub created_at: i64,
 }
+
+crate::from_row!(TransferRecord {
+    id,
+    from_name,
+    to_name,
+    amount_cents,
+    memo,
+    signed_in_by,
+    cert_fingerprint,
+    created_at
+});
 
 impl TransferRecord {
     pub fn amount(&self) -> Money {

@@ -56,7 +56,7 @@ fn fingerprint(cert: &ClientCert) -> String {
     info(cert).fingerprint
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 struct AuditRow {
     method: String,
     path: String,
@@ -67,6 +67,8 @@ struct AuditRow {
     cert_cn: Option<String>,
     status: i64,
 }
+
+clickjack_lab::from_row!(AuditRow { method, path, decision, decided_by, reason, username, cert_cn, status });
 
 /// The audit events about the certificate with this fingerprint, oldest first.
 async fn audit_rows(app: &TestApp, fingerprint: &str) -> Vec<AuditRow> {
