@@ -149,6 +149,8 @@ async fn main() {
         eprintln!("{e}");
         std::process::exit(2);
     });
+    // reqwest is built without a TLS provider of its own: the lab's (ring).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let before = total_money(&args.database).await;
     let (stop, moved) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
     let (cpu0, t0) = (cpu_seconds(args.pid), Instant::now());

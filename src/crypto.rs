@@ -1,18 +1,26 @@
 //! The few cryptographic primitives the bank uses directly, from the TLS stack's own provider
-//! (aws-lc-rs): random tokens, constant-time comparison, SHA-256.
+//! (ring): random tokens, constant-time comparison, SHA-256.
 
-use aws_lc_rs::{constant_time, digest, rand};
+use ring::digest;
+use ring::rand::{SecureRandom, SystemRandom};
+use subtle::ConstantTimeEq;
 
 /// 32 random bytes, hex-encoded: session cookies and CSRF tokens.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
-    rand::fill(&mut bytes).expect("the system random generator failed");
+    fill_random(&mut bytes);
     hex(&bytes)
+}
+
+/// Fills `bytes` from the system's random generator (the kernel's; it does not fail once the
+/// system has booted).
+pub fn fill_random(bytes: &mut [u8]) {
+    SystemRandom::new().fill(bytes).expect("the system random generator failed");
 }
 
 /// Compares secrets without leaking where they differ through timing.
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    constant_time::verify_slices_are_equal(a, b).is_ok()
+    bool::from(a.ct_eq(b))
 }
 
 /// SHA-256, hex-encoded (lowercase).

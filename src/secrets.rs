@@ -7,7 +7,7 @@ use sqlx::SqlitePool;
 /// The 32-byte secret called `name`, made on first use (at start-up, never on a page view).
 pub async fn load(pool: &SqlitePool, name: &str) -> sqlx::Result<Vec<u8>> {
     let mut fresh = [0u8; 32];
-    aws_lc_rs::rand::fill(&mut fresh).expect("the system random generator failed");
+    crate::crypto::fill_random(&mut fresh);
     sqlx::query("INSERT OR IGNORE INTO secrets (name, value) VALUES (?, ?)")
         .bind(name)
         .bind(&fresh[..])

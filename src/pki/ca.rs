@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use p12_keystore::{Certificate as P12Cert, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SerialNumber,
 };
+use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 
 use super::cert::{Issued, Validity};
 use super::error::PkiError;
@@ -169,7 +169,7 @@ fn base_params(common_name: &str, validity: Validity) -> CertificateParams {
     params.not_before = validity.not_before;
     params.not_after = validity.not_after;
     let mut serial = [0u8; 16];
-    aws_lc_rs::rand::fill(&mut serial).expect("the system random generator failed");
+    crate::crypto::fill_random(&mut serial);
     serial[0] &= 0x7f; // a positive integer
     params.serial_number = Some(SerialNumber::from_slice(&serial));
     params

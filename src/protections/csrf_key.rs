@@ -2,7 +2,7 @@
 //! bound to): made once per database and kept in it, so a page view writes nothing and a token
 //! survives a restart. The rule that checks tokens is in [`super::csrf`].
 
-use aws_lc_rs::hmac;
+use ring::hmac;
 use sqlx::SqlitePool;
 
 use crate::{crypto, secrets};
@@ -20,10 +20,7 @@ impl CsrfKey {
 
     /// A key of its own, for tests of the rule.
     pub fn random() -> Self {
-        Self(
-            hmac::Key::generate(hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new())
-                .expect("random key"),
-        )
+        Self(hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).expect("random key"))
     }
 
     /// The token of the identity `subject` (`cert:<fingerprint>`, `session:<id>`): the same on

@@ -25,7 +25,7 @@ pub enum TlsError {
 
 /// The one crypto provider the lab uses (two compiled in would make rustls's defaults ambiguous).
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 pub fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {

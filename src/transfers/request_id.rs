@@ -4,7 +4,7 @@
 //! nothing stored: minting writes nothing and no table grows with page views. The key is kept in
 //! the database (`secrets`, row `request_id`), so forms rendered before a restart still execute.
 
-use aws_lc_rs::hmac;
+use ring::hmac;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
@@ -23,16 +23,13 @@ impl RequestIds {
 
     /// A key of its own, for tests.
     pub fn random() -> Self {
-        Self(
-            hmac::Key::generate(hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new())
-                .expect("random key"),
-        )
+        Self(hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).expect("random key"))
     }
 
     /// A fresh request id for a confirmation form shown to `user`.
     pub fn mint(&self, user: Uuid) -> Uuid {
         let mut random = [0u8; 8];
-        aws_lc_rs::rand::fill(&mut random).expect("the system random generator failed");
+        crate::crypto::fill_random(&mut random);
         self.bound(user, random)
     }
 

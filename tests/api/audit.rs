@@ -10,7 +10,7 @@ use crate::helpers::{Confirmation, FormBody, confirm, escape, read};
 /// SHA-256 of a PEM certificate's DER, as `AB:CD:...`, computed here rather than by the bank.
 fn fingerprint(cert_pem: &str) -> String {
     let (_, pem) = x509_parser::pem::parse_x509_pem(cert_pem.as_bytes()).expect("a PEM certificate");
-    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &pem.contents);
+    let digest = ring::digest::digest(&ring::digest::SHA256, &pem.contents);
     digest.as_ref().iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 

@@ -115,7 +115,7 @@ fn client(dir: &std::path::Path, port: &str, user: &str) -> Client {
     let certs = dir.join("certs");
     let read = |name: String| std::fs::read(certs.join(name)).unwrap();
     let pem = [read(format!("{user}.key")), read(format!("{user}.crt"))].concat();
-    Client::builder()
+    crate::common::client_builder()
         .tls_certs_only([Certificate::from_pem(&read("ca.crt".into())).unwrap()])
         .identity(Identity::from_pem(&pem).unwrap())
         .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], port.parse().unwrap())))

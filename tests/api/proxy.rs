@@ -17,7 +17,11 @@ const PATIENCE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A plain-HTTP client straight to the bank's upstream port, from `source` (a local address).
 fn direct(source: IpAddr) -> Client {
-    Client::builder().local_address(source).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    crate::common::client_builder()
+        .local_address(source)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 fn upstream_url(app: &TestApp, path: &str) -> String {

@@ -23,7 +23,7 @@ async fn practice_lab(vars: &[(&str, &str)]) -> TestApp {
 }
 
 fn trainee() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    crate::common::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 fn encode(fields: &[(&str, &str)]) -> String {

@@ -4,6 +4,17 @@
 #![allow(dead_code)]
 
 mod nginx;
+/// reqwest's client builder, with the lab's TLS provider (ring) installed for the process first:
+/// reqwest is built without a provider of its own, and every client, plain HTTP included, needs one.
+pub fn client_builder() -> reqwest::ClientBuilder {
+    static PROVIDER: std::sync::Once = std::sync::Once::new();
+    PROVIDER.call_once(|| {
+        // Already installed (by another caller in this process) is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    Client::builder()
+}
+
 pub mod pki;
 pub mod source;
 mod wait;
@@ -179,7 +190,7 @@ impl TestApp {
     /// presents `cert` if given.
     pub fn client(&self, cert: Option<&ClientCert>) -> Client {
         let ca = std::fs::read(self.certs.join("ca.crt")).expect("ca.crt");
-        let mut builder = Client::builder()
+        let mut builder = client_builder()
             .tls_certs_only([Certificate::from_pem(&ca).expect("CA PEM")])
             .resolve("localhost", SocketAddr::from(([127, 0, 0, 1], self.sites.bank.port())))
             .redirect(redirect::Policy::none())

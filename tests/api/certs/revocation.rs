@@ -62,7 +62,7 @@ fn resuming_client(app: &TestApp, cert: &ClientCert) -> reqwest::Client {
     roots.add(CertificateDer::from_pem_file(app.certs.join("ca.crt")).unwrap()).unwrap();
     let chain = vec![CertificateDer::from_pem_slice(cert.cert_pem.as_bytes()).unwrap()];
     let key = PrivateKeyDer::from_pem_slice(cert.key_pem.as_bytes()).unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     // rustls resumes sessions by default (an in-memory cache), as browsers do.
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -70,7 +70,7 @@ fn resuming_client(app: &TestApp, cert: &ClientCert) -> reqwest::Client {
         .with_root_certificates(roots)
         .with_client_auth_cert(chain, key)
         .unwrap();
-    reqwest::Client::builder()
+    crate::common::client_builder()
         .tls_backend_preconfigured(config)
         .resolve("localhost", std::net::SocketAddr::from(([127, 0, 0, 1], app.sites.bank.port())))
         .pool_max_idle_per_host(0)

@@ -8,7 +8,7 @@ use clickjack_lab::pki::Validity;
 
 /// A client of the attacker site (plain HTTP, no certificate).
 fn attacker() -> Client {
-    Client::builder().build().unwrap()
+    crate::common::client_builder().build().unwrap()
 }
 
 async fn json(client: &Client, url: String) -> Value {

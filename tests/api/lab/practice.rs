@@ -7,7 +7,7 @@ use super::*;
 
 /// A client for the attacker site: plain HTTP, no redirects followed.
 fn trainee() -> Client {
-    Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    crate::common::client_builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 fn exploit_url(app: &TestApp, path: &str) -> String {
