@@ -13,6 +13,7 @@ mod decision;
 mod event;
 mod outcome;
 mod recorder;
+mod row;
 mod store;
 
 pub use decision::{CertSeen, Check, DecidedBy, Said, Trail};
