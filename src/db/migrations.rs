@@ -9,22 +9,23 @@ use std::pin::Pin;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
-/// `(version, file name)` and its SQL, in order. A new file in `migrations/` gets a line here (a
-/// test compares this table with the folder).
-const FILES: &[(i64, &str, &str)] = &[
-    (1, "0001_bank.sql", include_str!("../../migrations/0001_bank.sql")),
-    (2, "0002_lab.sql", include_str!("../../migrations/0002_lab.sql")),
-    (3, "0003_mtls.sql", include_str!("../../migrations/0003_mtls.sql")),
-    (4, "0004_lab_observes.sql", include_str!("../../migrations/0004_lab_observes.sql")),
-    (5, "0005_lab_verdict_victim.sql", include_str!("../../migrations/0005_lab_verdict_victim.sql")),
-    (6, "0006_csrf_key.sql", include_str!("../../migrations/0006_csrf_key.sql")),
-    (7, "0007_practice.sql", include_str!("../../migrations/0007_practice.sql")),
-    (8, "0008_transfer_moves_money.sql", include_str!("../../migrations/0008_transfer_moves_money.sql")),
-    (9, "0009_audit_bounded.sql", include_str!("../../migrations/0009_audit_bounded.sql")),
+/// Each file's name and SQL, in order. A new file in `migrations/` gets a line here (a test
+/// compares this table with the folder).
+const FILES: &[(&str, &str)] = &[
+    ("0001_bank.sql", include_str!("../../migrations/0001_bank.sql")),
+    ("0002_lab.sql", include_str!("../../migrations/0002_lab.sql")),
+    ("0003_mtls.sql", include_str!("../../migrations/0003_mtls.sql")),
+    ("0004_lab_observes.sql", include_str!("../../migrations/0004_lab_observes.sql")),
+    ("0005_lab_verdict_victim.sql", include_str!("../../migrations/0005_lab_verdict_victim.sql")),
+    ("0006_csrf_key.sql", include_str!("../../migrations/0006_csrf_key.sql")),
+    ("0007_practice.sql", include_str!("../../migrations/0007_practice.sql")),
+    ("0008_transfer_moves_money.sql", include_str!("../../migrations/0008_transfer_moves_money.sql")),
+    ("0009_audit_bounded.sql", include_str!("../../migrations/0009_audit_bounded.sql")),
 ];
 
-/// The migrations above, as sqlx names them: the description is the file name after its version,
-/// without `.sql`, underscores as spaces; the checksum is computed by [`Migration::new`].
+/// The migrations above, as sqlx names them: the version is the number the file name starts with,
+/// the description the rest without `.sql`, underscores as spaces; the checksum is computed by
+/// [`Migration::new`].
 #[derive(Debug)]
 struct Embedded;
 
@@ -37,9 +38,11 @@ impl MigrationSource<'static> for Embedded {
 fn migrations() -> Vec<Migration> {
     FILES
         .iter()
-        .map(|&(version, file, sql)| {
-            let description = file.split_once('_').map_or(file, |(_, rest)| rest);
-            let description = description.trim_end_matches(".sql").replace('_', " ");
+        .map(|&(file, sql)| {
+            let (number, rest) = file.split_once('_').unwrap_or((file, ""));
+            // The table's names are fixed at compile time and the test reads every one.
+            let version = number.parse().expect("a migration's file name starts with its version");
+            let description = rest.trim_end_matches(".sql").replace('_', " ");
             let no_tx = sql.starts_with("-- no-transaction");
             Migration::new(version, Cow::Owned(description), MigrationType::Simple, Cow::Borrowed(sql), no_tx)
         })
