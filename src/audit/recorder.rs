@@ -44,7 +44,7 @@ struct Bounds {
 }
 
 impl Recorder {
-    /// A recorder writing to `pool`, keeping at most about `max_rows` rows, and the task that
+    /// A recorder writing to `pool` (the bank gives it [`crate::db::writer`]), keeping at most about `max_rows` rows, and the task that
     /// drains its queue (it ends when the last recorder is dropped).
     pub fn start(pool: SqlitePool, max_rows: u64) -> Self {
         let (queue, mut waiting) = mpsc::channel::<AuditEvent>(QUEUE);
