@@ -79,7 +79,7 @@ impl Application {
         let pool = db::open(&settings.paths.database).await?;
         sessions::purge_expired(&pool).await.map_err(DbError::from)?;
         bindings::bind_provisioned(&pool, &pki, &users, &provisioned.issued).await?;
-        let recorder = Recorder::start(db::writer(&pool), settings.audit.max_rows);
+        let recorder = Recorder::start(db::Writer::new(&pool), settings.audit.max_rows);
 
         let tls = BankTls::for_mode(settings.identity.mtls, certs, &recorder)?;
         let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));

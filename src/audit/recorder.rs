@@ -14,13 +14,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteConnection;
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::event::AuditEvent;
 use super::store::{self, Change};
 use crate::clock;
+use crate::db::Writer;
 
 /// Rows waiting for the database, at most.
 const QUEUE: usize = 1024;
@@ -31,7 +32,7 @@ pub const TRIM_EVERY: u64 = 64;
 
 #[derive(Debug, Clone)]
 pub struct Recorder {
-    pool: SqlitePool,
+    writer: Writer,
     queue: mpsc::Sender<AuditEvent>,
     bounds: Arc<Bounds>,
 }
@@ -44,13 +45,13 @@ struct Bounds {
 }
 
 impl Recorder {
-    /// A recorder writing to `pool` (the bank gives it [`crate::db::writer`]), keeping at most about `max_rows` rows, and the task that
-    /// drains its queue (it ends when the last recorder is dropped).
-    pub fn start(pool: SqlitePool, max_rows: u64) -> Self {
+    /// A recorder writing through `writer`, keeping at most about `max_rows` rows, and the task
+    /// that drains its queue (it ends when the last recorder is dropped).
+    pub fn start(writer: Writer, max_rows: u64) -> Self {
         let (queue, mut waiting) = mpsc::channel::<AuditEvent>(QUEUE);
         let bounds =
             Arc::new(Bounds { max_rows, inserted: AtomicU64::new(0), trimming: AtomicBool::new(false) });
-        let recorder = Self { pool, queue, bounds };
+        let recorder = Self { writer, queue, bounds };
         let drain = recorder.clone_for_drain();
         tokio::spawn(async move {
             while let Some(event) = waiting.recv().await {
@@ -74,7 +75,7 @@ impl Recorder {
         let drain = self.clone_for_drain();
         let id = Uuid::now_v7();
         let run = tokio::spawn(async move {
-            let wrote = store::insert_with(&drain.pool, change, id, &event).await?;
+            let wrote = store::insert_with(&drain.writer, change, id, &event).await?;
             if wrote {
                 drain.counted();
             }
@@ -86,7 +87,11 @@ impl Recorder {
     /// Brings a row written by [`Self::record_with`] up to date with what was noted after it was
     /// written (an observer's remarks).
     pub async fn amend(&self, id: Uuid, event: &AuditEvent) {
-        if let Err(e) = store::amend(&self.pool, id, event).await {
+        let amended = match self.writer.hold().await {
+            Ok(mut held) => store::amend(held.connection(), id, event).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = amended {
             tracing::error!(
                 "could not add to the audit row of {} {}: {e}",
                 event.request.method,
@@ -103,10 +108,10 @@ impl Recorder {
         }
     }
 
-    /// A recorder sharing the pool and bounds but not the queue, so the drain task does not keep
+    /// A recorder sharing the writer and bounds but not the queue, so the drain task does not keep
     /// its own queue open.
     fn clone_for_drain(&self) -> Drain {
-        Drain { pool: self.pool.clone(), bounds: self.bounds.clone() }
+        Drain { writer: self.writer.clone(), bounds: self.bounds.clone() }
     }
 
     async fn write(&self, event: &AuditEvent) {
@@ -118,35 +123,39 @@ impl Recorder {
     }
 }
 
-/// What writes rows: the pool and the bounds.
+/// What writes rows: the writer and the bounds.
 #[derive(Debug, Clone)]
 struct Drain {
-    pool: SqlitePool,
+    writer: Writer,
     bounds: Arc<Bounds>,
 }
 
 impl Drain {
     async fn write(&self, event: &AuditEvent) {
-        let result = match &event.source {
-            Some(source) => {
-                let now = clock::now_ms();
-                match store::bump(&self.pool, source, now - COLLAPSE_MS, now).await {
-                    Ok(true) => return,
-                    Ok(false) => store::insert(&self.pool, Uuid::now_v7(), event).await,
-                    Err(e) => Err(e),
-                }
-            }
-            None => store::insert(&self.pool, Uuid::now_v7(), event).await,
+        let result = match self.writer.hold().await {
+            Ok(mut held) => Self::write_on(held.connection(), event).await,
+            Err(e) => Err(e),
         };
-        if let Err(e) = result {
-            tracing::error!(
+        match result {
+            Ok(true) => self.counted(),
+            Ok(false) => {}
+            Err(e) => tracing::error!(
                 "could not record the audit event for {} {}: {e}",
                 event.request.method,
                 event.request.path
-            );
-            return;
+            ),
         }
-        self.counted();
+    }
+
+    /// Bumps the row `event` repeats, or writes a new one: whether it wrote a new one.
+    async fn write_on(connection: &mut SqliteConnection, event: &AuditEvent) -> sqlx::Result<bool> {
+        if let Some(source) = &event.source {
+            let now = clock::now_ms();
+            if store::bump(connection, source, now - COLLAPSE_MS, now).await? {
+                return Ok(false);
+            }
+        }
+        store::insert(connection, Uuid::now_v7(), event).await.map(|()| true)
     }
 
     /// One more row: every [`TRIM_EVERY`] rows, the table is cut back to its cap.
@@ -164,23 +173,31 @@ impl Drain {
         let drain = self.clone();
         tokio::spawn(async move {
             let max = drain.bounds.max_rows;
-            // One row less than the cap, so that with the trim's own row the table holds the cap.
-            match store::trim(&drain.pool, max.saturating_sub(1)).await {
-                Ok(0) => {}
-                Ok(gone) => {
-                    let why = format!(
-                        "trimmed {gone} oldest rows: the audit log keeps at most {max} (LAB_AUDIT_MAX_ROWS)"
-                    );
-                    tracing::info!("{why}");
-                    if let Err(e) =
-                        store::insert(&drain.pool, Uuid::now_v7(), &AuditEvent::housekeeping(why)).await
-                    {
-                        tracing::error!("could not record the audit log's trim: {e}");
-                    }
-                }
+            match drain.writer.hold().await {
+                Ok(mut held) => Self::trim_on(held.connection(), max).await,
                 Err(e) => tracing::error!("could not trim the audit log: {e}"),
             }
             drain.bounds.trimming.store(false, Ordering::Release);
         });
+    }
+
+    /// Cuts the table back to `max` rows (with the row recording the trim).
+    async fn trim_on(connection: &mut SqliteConnection, max: u64) {
+        // One row less than the cap, so that with the trim's own row the table holds the cap.
+        match store::trim(connection, max.saturating_sub(1)).await {
+            Ok(0) => {}
+            Ok(gone) => {
+                let why = format!(
+                    "trimmed {gone} oldest rows: the audit log keeps at most {max} (LAB_AUDIT_MAX_ROWS)"
+                );
+                tracing::info!("{why}");
+                if let Err(e) =
+                    store::insert(connection, Uuid::now_v7(), &AuditEvent::housekeeping(why)).await
+                {
+                    tracing::error!("could not record the audit log's trim: {e}");
+                }
+            }
+            Err(e) => tracing::error!("could not trim the audit log: {e}"),
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! The `audit_events` table: rows written, repeats collapsed, the oldest trimmed, and the page's
 //! filtered reads.
 
-use sqlx::sqlite::SqliteArguments;
+use sqlx::sqlite::{SqliteArguments, SqliteConnection};
 use sqlx::{Arguments, Encode, Sqlite, SqlitePool, Type};
 use uuid::Uuid;
 
 use super::event::AuditEvent;
+use crate::db::Writer;
 
 /// A change to the bank's tables that its audit row is written with ([`insert_with`]): one
 /// statement, its arguments numbered `?1…?n`.
@@ -24,11 +25,11 @@ const NEW_ROW: &str = "id, at, username, cert_cn, cert_fingerprint, method, path
      sec_fetch_site, sec_fetch_mode, sec_fetch_dest, decision, decided_by, reason, checks, status, source";
 const NEW_ROW_VALUES: usize = 18;
 
-pub(super) async fn insert(pool: &SqlitePool, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
+pub(super) async fn insert(conn: &mut SqliteConnection, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
     let mut args = SqliteArguments::default();
     bind_row(&mut args, id, event)?;
     sqlx::query_with(&format!("INSERT INTO audit_events ({NEW_ROW}) VALUES ({})", params(1)), args)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -37,7 +38,7 @@ pub(super) async fn insert(pool: &SqlitePool, id: Uuid, event: &AuditEvent) -> s
 /// crash leaves both or neither, and one round trip to the database (the statements go as one
 /// batch). Whether the change wrote.
 pub(super) async fn insert_with(
-    pool: &SqlitePool,
+    writer: &Writer,
     change: Change,
     id: Uuid,
     event: &AuditEvent,
@@ -54,16 +55,16 @@ pub(super) async fn insert_with(
         change.sql,
         params(first)
     );
-    let mut conn = pool.acquire().await?;
-    match sqlx::query_with(&sql, args).fetch_all(&mut *conn).await {
+    let mut held = writer.hold().await?;
+    match sqlx::query_with(&sql, args).fetch_all(&mut *held.connection()).await {
         Ok(rows) => Ok(!rows.is_empty()),
         Err(e) => {
-            // The batch stopped at the failing statement: its transaction must not go back to the
-            // pool open (it would hold the write lock). Without one open, ROLLBACK fails harmlessly.
-            if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *conn).await
+            // The batch stopped at the failing statement: its transaction must not stay open for
+            // the next writer. Without one open, ROLLBACK fails harmlessly.
+            if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *held.connection()).await
                 && !rollback.to_string().contains("no transaction is active")
             {
-                conn.close_on_drop();
+                held.discard();
             }
             Err(e)
         }
@@ -71,13 +72,13 @@ pub(super) async fn insert_with(
 }
 
 /// Rewrites what an observer added after the row was written (its remarks: the reason).
-pub(super) async fn amend(pool: &SqlitePool, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
+pub(super) async fn amend(conn: &mut SqliteConnection, id: Uuid, event: &AuditEvent) -> sqlx::Result<()> {
     sqlx::query("UPDATE audit_events SET reason = ?, checks = ?, status = ? WHERE id = ?")
         .bind(&event.reason)
         .bind(&event.checks)
         .bind(event.status)
         .bind(id)
-        .execute(pool)
+        .execute(conn)
         .await?;
     Ok(())
 }
@@ -116,7 +117,12 @@ where
 
 /// Counts one more repeat on the newest row of `source` written since `since` (ms): whether
 /// there was one.
-pub(super) async fn bump(pool: &SqlitePool, source: &str, since: i64, now: i64) -> sqlx::Result<bool> {
+pub(super) async fn bump(
+    conn: &mut SqliteConnection,
+    source: &str,
+    since: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "UPDATE audit_events SET repeats = repeats + 1, last_at = ? WHERE id = \
          (SELECT id FROM audit_events WHERE source = ? AND at >= ? ORDER BY at DESC LIMIT 1)",
@@ -124,14 +130,14 @@ pub(super) async fn bump(pool: &SqlitePool, source: &str, since: i64, now: i64) 
     .bind(now)
     .bind(source)
     .bind(since)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
 
 /// Deletes the oldest rows beyond `keep`: how many went.
-pub(super) async fn trim(pool: &SqlitePool, keep: u64) -> sqlx::Result<u64> {
-    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(pool).await?;
+pub(super) async fn trim(conn: &mut SqliteConnection, keep: u64) -> sqlx::Result<u64> {
+    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM audit_events").fetch_one(&mut *conn).await?;
     let excess = u64::try_from(rows).unwrap_or(0).saturating_sub(keep);
     if excess == 0 {
         return Ok(0);
@@ -139,7 +145,7 @@ pub(super) async fn trim(pool: &SqlitePool, keep: u64) -> sqlx::Result<u64> {
     let done =
         sqlx::query("DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events ORDER BY id LIMIT ?)")
             .bind(i64::try_from(excess).unwrap_or(i64::MAX))
-            .execute(pool)
+            .execute(conn)
             .await?;
     Ok(done.rows_affected())
 }
