@@ -50,3 +50,31 @@ impl Held<'_> {
         self.0.take();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_discarded_connection_takes_its_transaction_with_it_and_the_next_holder_connects_afresh() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(&dir.path().join("lab.db")).await.unwrap();
+        let writer = Writer::new(&pool);
+        let mut held = writer.hold().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *held.connection()).await.unwrap();
+        sqlx::query("UPDATE accounts SET balance_cents = 0").execute(&mut *held.connection()).await.unwrap();
+        held.discard();
+
+        let mut held = writer.hold().await.unwrap();
+        // A new connection: no transaction is open on it (the old one's went with it, rolled back).
+        let error = sqlx::query("COMMIT").execute(&mut *held.connection()).await.unwrap_err();
+        assert!(error.to_string().contains("no transaction is active"), "{error}");
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *held.connection()).await.unwrap();
+        sqlx::query("COMMIT").execute(&mut *held.connection()).await.unwrap();
+        let zero: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE balance_cents = 0")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(zero, 0, "the discarded transaction's change was never committed");
+    }
+}
