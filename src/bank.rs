@@ -32,7 +32,7 @@ macro_rules! wrap_in_order {
 }
 
 /// Serves the bank on `listener`: over TLS with `tls`, or plain HTTP behind a proxy without.
-pub fn serve(bank: Bank, listener: TcpListener, tls: Option<rustls::ServerConfig>) -> io::Result<Server> {
+pub fn serve(bank: Bank, listener: TcpListener, tls: Option<tls::Offers>) -> io::Result<Server> {
     let app = move || {
         let app = App::new()
             .app_data(bank.state.clone())

@@ -20,6 +20,10 @@ use super::verifier::describe;
 /// Refused handshakes logged one by one in a second, at most.
 pub const PER_SECOND: u32 = 5;
 
+/// Why a client without a certificate is refused where one is required.
+pub const NO_CERTIFICATE: &str = "no client certificate (LAB_MTLS=required): the browser holds none from \
+    the lab CA, or the trainee did not choose one; the start page says which";
+
 /// What a failed handshake was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -40,9 +44,7 @@ pub fn classify(error: &TlsError<io::Error, Infallible>) -> Failure {
         return Failure::Abandoned(format!("closed the connection during the handshake ({error})"));
     };
     Failure::Refused(match tls {
-        rustls::Error::NoCertificatesPresented => "no client certificate (LAB_MTLS=required): the browser \
-            holds none from the lab CA, or the trainee did not choose one; the start page says which"
-            .to_owned(),
+        rustls::Error::NoCertificatesPresented => NO_CERTIFICATE.to_owned(),
         rustls::Error::InvalidCertificate(_) => format!("client certificate refused: {}", describe(tls)),
         rustls::Error::AlertReceived(
             AlertDescription::UnknownCA
@@ -60,6 +62,10 @@ pub fn classify(error: &TlsError<io::Error, Infallible>) -> Failure {
     })
 }
 
+fn shown(peer: Option<SocketAddr>) -> String {
+    peer.map_or_else(|| "an unknown peer".to_owned(), |p| p.to_string())
+}
+
 /// The log of refused handshakes, bounded.
 #[derive(Debug, Default)]
 pub struct Refusals(Mutex<Limiter>);
@@ -67,16 +73,22 @@ pub struct Refusals(Mutex<Limiter>);
 impl Refusals {
     /// Logs a failed handshake from `peer`.
     pub fn failed(self: &Arc<Self>, peer: Option<SocketAddr>, error: &TlsError<io::Error, Infallible>) {
-        let peer = peer.map_or_else(|| "an unknown peer".to_owned(), |p| p.to_string());
         let reason = match classify(error) {
             Failure::Abandoned(why) => {
                 tracing::debug!(
-                    "TLS handshake from {peer} abandoned: {why} (browsers do this, e.g. while choosing a certificate; not a refusal)"
+                    "TLS handshake from {} abandoned: {why} (browsers do this, e.g. while choosing a certificate; not a refusal)",
+                    shown(peer)
                 );
                 return;
             }
             Failure::Refused(reason) => reason,
         };
+        self.refused(peer, &reason);
+    }
+
+    /// Logs a connection from `peer` that the bank refused, for `reason`.
+    pub fn refused(self: &Arc<Self>, peer: Option<SocketAddr>, reason: &str) {
+        let peer = shown(peer);
         let (summary, show, first_hidden) =
             self.0.lock().unwrap_or_else(|e| e.into_inner()).admit(Instant::now());
         if let Some(hidden) = summary {

@@ -6,18 +6,47 @@ use std::sync::Arc;
 use rustls::pki_types::PrivateKeyDer;
 use rustls::pki_types::pem::PemObject;
 
+use rustls::server::danger::ClientCertVerifier;
+
 use super::material::{TlsError, file_error, pem_error, provider, read_certs};
+use super::requested::Requested;
 use super::verifier::LabVerifier;
 use crate::audit::Recorder;
 use crate::identity::mode::MtlsMode;
 
 /// The bank's TLS for its `LAB_MTLS` mode, built in this one place.
 pub struct BankTls {
-    /// The listener's configuration; `None` in proxy mode, where the bank speaks plain HTTP.
-    pub server: Option<rustls::ServerConfig>,
+    /// The listener's configurations; `None` in proxy mode, where the bank speaks plain HTTP.
+    pub server: Option<Offers>,
     /// The client-certificate checks: in the handshake (`required`, `optional`), or on the
     /// certificate a proxy forwards (`proxy`). `None` with `off`.
     pub verifier: Option<Arc<LabVerifier>>,
+}
+
+/// The listener's TLS, by what the client's hello offers: HTTP/2 (and HTTP/1.1), or HTTP/1.1 only.
+#[derive(Clone)]
+pub struct Offers {
+    /// For a client that offers h2: h2 or http/1.1, its certificate asked for but never required
+    /// in the handshake (`certificate_required` is then enforced by the bank: `super::fallback`).
+    pub h2: Arc<rustls::ServerConfig>,
+    /// For every other client: http/1.1, and the mode's own certificate rule in the handshake.
+    pub http1: Arc<rustls::ServerConfig>,
+    /// `LAB_MTLS=required`: a connection without a certificate is served nothing.
+    pub certificate_required: bool,
+}
+// Each configuration keeps its own sessions: one that began without a certificate on `h2` never
+// resumes under `http1`, whose handshake would have refused it.
+
+impl Offers {
+    fn new(certs_dir: &Path, verifier: Option<Arc<LabVerifier>>) -> Result<Self, TlsError> {
+        let certificate_required = verifier.as_ref().is_some_and(|v| v.client_auth_mandatory());
+        let requested = verifier.clone().map(|v| -> Arc<dyn ClientCertVerifier> {
+            if certificate_required { Arc::new(Requested(v)) } else { v }
+        });
+        let http1 = config(certs_dir, verifier.map(|v| v as Arc<dyn ClientCertVerifier>), &[b"http/1.1"])?;
+        let h2 = config(certs_dir, requested, &[b"h2", b"http/1.1"])?;
+        Ok(Self { h2: Arc::new(h2), http1: Arc::new(http1), certificate_required })
+    }
 }
 
 impl BankTls {
@@ -27,11 +56,11 @@ impl BankTls {
         let handshake =
             |mandatory| LabVerifier::new(certs_dir, mandatory, Some(recorder.clone())).map(Arc::new);
         Ok(match mode {
-            MtlsMode::Off => Self { server: Some(server_config(certs_dir, None)?), verifier: None },
+            MtlsMode::Off => Self { server: Some(Offers::new(certs_dir, None)?), verifier: None },
             MtlsMode::Required | MtlsMode::Optional => {
                 let verifier = handshake(mode == MtlsMode::Required)?;
                 Self {
-                    server: Some(server_config(certs_dir, Some(verifier.clone()))?),
+                    server: Some(Offers::new(certs_dir, Some(verifier.clone()))?),
                     verifier: Some(verifier),
                 }
             }
@@ -42,13 +71,21 @@ impl BankTls {
     }
 }
 
-/// A TLS server configuration with the lab's server certificate from `certs_dir`.
+/// A TLS server configuration with the lab's server certificate from `certs_dir`, for HTTP/1.1.
 ///
 /// With a `verifier`, client certificates are requested and checked by it (it decides whether
 /// one is required); without, none is requested. Sessions resume.
 pub fn server_config(
     certs_dir: &Path,
     verifier: Option<Arc<LabVerifier>>,
+) -> Result<rustls::ServerConfig, TlsError> {
+    config(certs_dir, verifier.map(|v| v as Arc<dyn ClientCertVerifier>), &[b"http/1.1"])
+}
+
+fn config(
+    certs_dir: &Path,
+    verifier: Option<Arc<dyn ClientCertVerifier>>,
+    protocols: &[&[u8]],
 ) -> Result<rustls::ServerConfig, TlsError> {
     let builder =
         rustls::ServerConfig::builder_with_provider(provider()).with_safe_default_protocol_versions()?;
@@ -77,7 +114,7 @@ pub fn server_config(
     // server (not even encrypted under a ticket key), and a TLS 1.3 session is taken out of the
     // cache when it is used, so each one resumes once.
     config.session_storage = rustls::server::ServerSessionMemoryCache::new(SESSION_CACHE);
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = protocols.iter().map(|p| p.to_vec()).collect();
     Ok(config)
 }
 
