@@ -74,7 +74,7 @@ fn refusal_lines(log: &str) -> Vec<String> {
     log.lines().filter(|l| l.contains(REFUSED)).map(str::to_owned).collect()
 }
 
-async fn wait_for(lab: &Started, what: &str, done: impl Fn(&str) -> bool) -> String {
+pub(crate) async fn wait_for(lab: &Started, what: &str, done: impl Fn(&str) -> bool) -> String {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let log = lab.log();

@@ -17,6 +17,7 @@ mod flags;
 mod flood;
 mod frame;
 mod handshake_log;
+mod http2;
 mod lab;
 mod login;
 mod methods;
