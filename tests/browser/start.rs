@@ -103,6 +103,9 @@ in_both_engines! {
             })
         })
         .await;
+        // Over HTTP/2: the bank offers h2 by ALPN and both engines take it.
+        let protocol = "performance.getEntriesByType('navigation')[0].nextHopProtocol";
+        assert_eq!(browser.eval(&lab, protocol).await, "h2", "the lab page's protocol");
         browser.finish(&lab, &shot_path("lab-page", engine)).await;
     }
 }
