@@ -37,7 +37,7 @@ pub struct AppState {
     /// The key confirmation forms' request ids are bound to their user under.
     pub request_ids: RequestIds,
     /// The balances the pages show, read at most once a second while nothing changes them.
-    pub balances: Balances,
+    pub balances: Arc<Balances>,
     /// The users found by name so far.
     pub directory: Directory,
     /// Failed password sign-ins, per username and address.

@@ -14,7 +14,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use sqlx::sqlite::SqliteConnection;
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -70,12 +70,18 @@ impl Recorder {
     /// Runs `change` and writes `event` with it, in one transaction, if the change wrote a row (a
     /// transfer and the row that records it: a crash leaves both or neither). The row's id when
     /// it did. It runs to the end on a task of its own, even if the request that asked goes away.
-    /// Such a row never collapses with another.
-    pub async fn record_with(&self, change: Change, event: AuditEvent) -> sqlx::Result<Option<Uuid>> {
+    /// Such a row never collapses with another. `then` gets what the change's read-back found,
+    /// while the writer is held: in the order changes commit.
+    pub async fn record_with(
+        &self,
+        change: Change,
+        event: AuditEvent,
+        then: impl FnOnce(&[SqliteRow]) + Send + 'static,
+    ) -> sqlx::Result<Option<Uuid>> {
         let drain = self.clone_for_drain();
         let id = Uuid::now_v7();
         let run = tokio::spawn(async move {
-            let wrote = store::insert_with(&drain.writer, change, id, &event).await?;
+            let wrote = store::insert_with(&drain.writer, change, id, &event, then).await?;
             if wrote {
                 drain.counted();
             }

@@ -1,7 +1,7 @@
 //! The `audit_events` table: rows written, repeats collapsed, the oldest trimmed, and the page's
 //! filtered reads.
 
-use sqlx::sqlite::{SqliteArguments, SqliteConnection};
+use sqlx::sqlite::{SqliteArguments, SqliteConnection, SqliteRow};
 use sqlx::{Arguments, Encode, Sqlite, SqlitePool, Type};
 use uuid::Uuid;
 
@@ -9,11 +9,13 @@ use super::event::AuditEvent;
 use crate::db::Writer;
 
 /// A change to the bank's tables that its audit row is written with ([`insert_with`]): one
-/// statement, its arguments numbered `?1…?n`.
+/// statement, its arguments numbered `?1…?n`, and what to read back after it in its transaction
+/// if it wrote (a `SELECT` with the same arguments: for a transfer, the balances it left).
 #[derive(Debug)]
 pub struct Change {
     pub sql: &'static str,
     pub args: SqliteArguments<'static>,
+    pub read_back: Option<&'static str>,
 }
 
 const COLUMNS: &str = "at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
@@ -36,12 +38,14 @@ pub(super) async fn insert(conn: &mut SqliteConnection, id: Uuid, event: &AuditE
 
 /// Runs `change` and, if it wrote a row, inserts the audit row `id` for it: one transaction, so a
 /// crash leaves both or neither, and one round trip to the database (the statements go as one
-/// batch). Whether the change wrote.
+/// batch). If it wrote, `then` is handed the rows the change's read-back found, while the writer
+/// is still held (so in the order the changes committed). Whether the change wrote.
 pub(super) async fn insert_with(
     writer: &Writer,
     change: Change,
     id: Uuid,
     event: &AuditEvent,
+    then: impl FnOnce(&[SqliteRow]),
 ) -> sqlx::Result<bool> {
     let mut args = change.args;
     let first = args.len() + 1;
@@ -49,15 +53,29 @@ pub(super) async fn insert_with(
     // `changes()` counts the rows the statement before wrote itself (not those its triggers wrote).
     // The row that comes back says the change wrote: the batch's count of changed rows cannot,
     // as BEGIN and COMMIT report whatever the connection's last change was.
+    // The read-back runs only if the audit row was written (`changes()` is then the insert's).
+    // sqlx binds a batch's numbered parameters by number, but counts a statement's unused lower
+    // numbers as positional ones across the batch and stops binding once that count passes the
+    // values bound: a read-back names few, low-numbered parameters (the transfer's: ?3 and ?4).
+    let read_back = change
+        .read_back
+        .map(|read| format!("SELECT * FROM ({read}) WHERE changes() > 0; "))
+        .unwrap_or_default();
     let sql = format!(
         "BEGIN IMMEDIATE; {}; INSERT INTO audit_events ({NEW_ROW}) SELECT {} WHERE changes() > 0 \
-         RETURNING 1; COMMIT",
+         RETURNING 1; {read_back}COMMIT",
         change.sql,
         params(first)
     );
     let mut held = writer.hold().await?;
     match sqlx::query_with(&sql, args).fetch_all(&mut *held.connection()).await {
-        Ok(rows) => Ok(!rows.is_empty()),
+        Ok(rows) => {
+            let wrote = !rows.is_empty();
+            if wrote {
+                then(&rows[1..]);
+            }
+            Ok(wrote)
+        }
         Err(e) => {
             // The batch stopped at the failing statement: its transaction must not stay open for
             // the next writer. Without one open, ROLLBACK fails harmlessly.

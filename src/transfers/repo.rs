@@ -2,11 +2,14 @@
 //! conditional insert that moves the money, so concurrent confirms can never overdraw and a
 //! repeated request id executes once.
 
-use sqlx::sqlite::SqliteArguments;
-use sqlx::{Arguments, SqlitePool};
+use std::sync::Arc;
+
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Arguments, Row, SqlitePool};
 use uuid::Uuid;
 
 use super::{ExecuteError, TransferDraft, TransferError};
+use crate::accounts::balances::Balances;
 use crate::accounts::{self, User};
 use crate::audit::{AuditEvent, Change, Recorder};
 use crate::clock;
@@ -63,10 +66,12 @@ impl TransferRecord {
 }
 
 /// Who records an executed transfer, in the transfer's own transaction: the recorder, and the
-/// row to write for the new transfer's id.
+/// row to write for the new transfer's id; and the balances the pages show, which learn the new
+/// ones from the same transaction.
 pub struct Journal<'a> {
     pub recorder: &'a Recorder,
     pub row: &'a dyn Fn(Uuid) -> AuditEvent,
+    pub balances: &'a Arc<Balances>,
 }
 
 /// Moves `draft.amount` from `from` to `to` (the user `draft.to` names), once per `request_id`,
@@ -104,8 +109,16 @@ pub async fn execute(
               AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?4) \
               ON CONFLICT (request_id) DO NOTHING",
         args,
+        read_back: Some("SELECT user_id, balance_cents FROM accounts WHERE user_id IN (?3, ?4)"),
     };
-    if let Some(row) = journal.recorder.record_with(change, (journal.row)(id)).await? {
+    let (balances, epoch) = (journal.balances.clone(), journal.balances.epoch());
+    let learn = move |rows: &[SqliteRow]| {
+        let left = rows
+            .iter()
+            .filter_map(|row| Some((row.try_get(0).ok()?, Money::from_cents(row.try_get(1).ok()?))));
+        balances.moved(epoch, left);
+    };
+    if let Some(row) = journal.recorder.record_with(change, (journal.row)(id), learn).await? {
         return Ok(Executed::New { id, audit_row: row });
     }
     // Nothing happened: the request id had executed before, or the balance did not cover it.

@@ -159,10 +159,9 @@ pub async fn execute(
     let answer =
         |id| Answer { status: StatusCode::SEE_OTHER.as_u16(), error: None, outcome: Some(transferred(id)) };
     let row = |id| record::row(&req, answer(id));
-    let journal = Journal { recorder: &state.recorder, row: &row };
+    let journal = Journal { recorder: &state.recorder, row: &row, balances: &state.balances };
     Ok(match repo::execute(&state.pool, &me.user, &to, &draft, request_id, &auth, journal).await? {
         Executed::New { id, audit_row } => {
-            state.balances.changed();
             let mut response = done(transferred(id), see_other(&format!("/transfers/{id}")));
             response.extensions_mut().insert(Recorded { row: audit_row, written: row(id) });
             response

@@ -8,7 +8,7 @@ use reqwest::Client;
 use tokio::sync::Barrier;
 
 use crate::common::{TestApp, spawn_app};
-use crate::helpers::{Form, FormBody, SEEDED, balances, confirm};
+use crate::helpers::{Form, FormBody, Me, SEEDED, balances, confirm, whoami};
 
 /// One submit: who sent it, and the bank's answer.
 struct Outcome {
@@ -147,4 +147,36 @@ async fn a_request_id_submitted_twice_at_once_executes_once() {
     assert_eq!(app.count("SELECT COUNT(DISTINCT request_id) FROM transfers").await, 5);
     let (alice, bob, mallory) = SEEDED;
     assert_eq!(balances(&app).await, (alice + 500, bob, mallory - 500), "each form moved 1.00 once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_confirms_at_once_both_ways_each_page_shows_the_balance_the_database_holds() {
+    // Arrange: alice and bob pay each other different amounts, all at once; each balance was
+    // shown once before, so the pages hold it.
+    let app = spawn_app(&[]).await;
+    let (alice, bob) = (app.client_as("alice"), app.client_as("bob"));
+    for client in [&alice, &bob] {
+        assert!(matches!(whoami(&app, client).await, Me::User { balance_cents: 100_000, .. }));
+    }
+    let mut submits = Vec::new();
+    for n in 1..=12 {
+        let amount = format!("{n}.{n:02}");
+        submits.push(("alice", alice.clone(), confirm(&app, &alice, "bob", &amount, "").await.form));
+        let amount = format!("{}.00", n * 3);
+        submits.push(("bob", bob.clone(), confirm(&app, &bob, "alice", &amount, "").await.form));
+    }
+
+    // Act
+    let outcomes = fire_together(&app, submits).await;
+
+    // Assert: every transfer moved, and what the bank's pages show right after (the balances
+    // each transfer read back in its own transaction, in the order they committed) is what the
+    // database holds.
+    assert!(outcomes.iter().all(|o| o.status == 303), "all executed");
+    let (alice_now, bob_now, _) = balances(&app).await;
+    assert_ne!(alice_now, SEEDED.0, "money moved");
+    for (client, held) in [(&alice, alice_now), (&bob, bob_now)] {
+        let Me::User { balance_cents, name, .. } = whoami(&app, client).await else { panic!("signed in") };
+        assert_eq!(balance_cents, held, "{name}'s page shows the database's balance");
+    }
 }
