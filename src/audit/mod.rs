@@ -9,6 +9,7 @@
 //! [`Recorder`] writes the rows.
 
 pub mod capped;
+mod commits;
 mod decision;
 mod event;
 mod outcome;
@@ -20,7 +21,7 @@ pub use decision::{CertSeen, Check, DecidedBy, Said, Trail};
 pub use event::{Answer, AuditEvent, RequestFacts, Who};
 pub use outcome::Outcome;
 pub use recorder::Recorder;
-pub use store::{Change, Filter, Show, recent};
+pub use store::{Change, Filter, ReadBack, Show, recent};
 
 /// `LAB_AUDIT_MAX_ROWS`: how many rows the audit log keeps before it trims the oldest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -15,9 +15,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use sqlx::sqlite::{SqliteConnection, SqliteRow};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::commits::{self, Job};
 use super::event::AuditEvent;
 use super::store::{self, Change};
 use crate::clock;
@@ -34,6 +35,7 @@ pub const TRIM_EVERY: u64 = 64;
 pub struct Recorder {
     writer: Writer,
     queue: mpsc::Sender<AuditEvent>,
+    commits: mpsc::Sender<Job>,
     bounds: Arc<Bounds>,
 }
 
@@ -51,7 +53,9 @@ impl Recorder {
         let (queue, mut waiting) = mpsc::channel::<AuditEvent>(QUEUE);
         let bounds =
             Arc::new(Bounds { max_rows, inserted: AtomicU64::new(0), trimming: AtomicBool::new(false) });
-        let recorder = Self { writer, queue, bounds };
+        let counting = Drain { writer: writer.clone(), bounds: bounds.clone() };
+        let commits = commits::start(writer.clone(), move || counting.counted());
+        let recorder = Self { writer, queue, commits, bounds };
         let drain = recorder.clone_for_drain();
         tokio::spawn(async move {
             while let Some(event) = waiting.recv().await {
@@ -68,26 +72,22 @@ impl Recorder {
     }
 
     /// Runs `change` and writes `event` with it, in one transaction, if the change wrote a row (a
-    /// transfer and the row that records it: a crash leaves both or neither). The row's id when
-    /// it did. It runs to the end on a task of its own, even if the request that asked goes away.
-    /// Such a row never collapses with another. `then` gets what the change's read-back found,
-    /// while the writer is held: in the order changes commit.
+    /// transfer and the row that records it: a crash leaves both or neither); with other changes
+    /// waiting at the same moment ([`commits`]). The row's id when it did. It runs to the end on
+    /// the committer's task, even if the request that asked goes away. Such a row never collapses
+    /// with another. `then` gets what the change's read-back found, in the order changes commit.
     pub async fn record_with(
         &self,
         change: Change,
         event: AuditEvent,
-        then: impl FnOnce(&[SqliteRow]) + Send + 'static,
+        then: impl FnOnce(&[SqliteRow]) + Send + Sync + 'static,
     ) -> sqlx::Result<Option<Uuid>> {
-        let drain = self.clone_for_drain();
         let id = Uuid::now_v7();
-        let run = tokio::spawn(async move {
-            let wrote = store::insert_with(&drain.writer, change, id, &event, then).await?;
-            if wrote {
-                drain.counted();
-            }
-            Ok(wrote.then_some(id))
-        });
-        run.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+        let (done, outcome) = oneshot::channel();
+        let job = Job { change, id, event, then: Box::new(then), done };
+        self.commits.send(job).await.map_err(|_| sqlx::Error::WorkerCrashed)?;
+        let wrote = outcome.await.map_err(|_| sqlx::Error::WorkerCrashed)??;
+        Ok(wrote.then_some(id))
     }
 
     /// Brings a row written by [`Self::record_with`] up to date with what was noted after it was

@@ -8,14 +8,25 @@ use uuid::Uuid;
 use super::event::AuditEvent;
 use crate::db::Writer;
 
-/// A change to the bank's tables that its audit row is written with ([`insert_with`]): one
-/// statement, its arguments numbered `?1…?n`, and what to read back after it in its transaction
-/// if it wrote (a `SELECT` with the same arguments: for a transfer, the balances it left).
-#[derive(Debug)]
+/// Binds a statement's values, in the order its `?` parameters appear.
+pub type Binder = Box<dyn Fn(&mut SqliteArguments<'static>) -> sqlx::Result<()> + Send + Sync>;
+
+/// A change to the bank's tables that its audit row is written with
+/// ([`super::Recorder::record_with`]): one statement with `?` parameters (never numbered: it is
+/// written in a batch with others, and sqlx binds a batch's `?` in order across its statements)
+/// and what binds them (perhaps twice: a change is written again alone if its batch failed); and
+/// what to read back after it in its transaction if it wrote (for a transfer, the balances it
+/// left).
 pub struct Change {
     pub sql: &'static str,
-    pub args: SqliteArguments<'static>,
-    pub read_back: Option<&'static str>,
+    pub bind: Binder,
+    pub read_back: Option<ReadBack>,
+}
+
+/// A `SELECT` run after a change that wrote, in its transaction, and what binds its `?`.
+pub struct ReadBack {
+    pub sql: &'static str,
+    pub bind: Binder,
 }
 
 const COLUMNS: &str = "at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
@@ -23,7 +34,7 @@ const COLUMNS: &str = "at, username, cert_cn, cert_fingerprint, method, path, or
      repeats, last_at";
 
 /// The columns a new row fills, in the order [`bind_row`] binds them.
-const NEW_ROW: &str = "id, at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
+pub(super) const NEW_ROW: &str = "id, at, username, cert_cn, cert_fingerprint, method, path, origin, referer, \
      sec_fetch_site, sec_fetch_mode, sec_fetch_dest, decision, decided_by, reason, checks, status, source";
 const NEW_ROW_VALUES: usize = 18;
 
@@ -36,49 +47,30 @@ pub(super) async fn insert(conn: &mut SqliteConnection, id: Uuid, event: &AuditE
     Ok(())
 }
 
-/// Runs `change` and, if it wrote a row, inserts the audit row `id` for it: one transaction, so a
-/// crash leaves both or neither, and one round trip to the database (the statements go as one
-/// batch). If it wrote, `then` is handed the rows the change's read-back found, while the writer
-/// is still held (so in the order the changes committed). Whether the change wrote.
-pub(super) async fn insert_with(
-    writer: &Writer,
-    change: Change,
+/// Binds the values of the row `id` for `event` after those in `args`: the `?` that take them,
+/// in [`NEW_ROW`]'s order.
+pub(super) fn row_values(
+    args: &mut SqliteArguments<'static>,
     id: Uuid,
     event: &AuditEvent,
-    then: impl FnOnce(&[SqliteRow]),
-) -> sqlx::Result<bool> {
-    let mut args = change.args;
-    let first = args.len() + 1;
-    bind_row(&mut args, id, event)?;
-    // `changes()` counts the rows the statement before wrote itself (not those its triggers wrote).
-    // The row that comes back says the change wrote: the batch's count of changed rows cannot,
-    // as BEGIN and COMMIT report whatever the connection's last change was.
-    // The read-back runs only if the audit row was written (`changes()` is then the insert's).
-    // sqlx binds a batch's numbered parameters by number, but counts a statement's unused lower
-    // numbers as positional ones across the batch and stops binding once that count passes the
-    // values bound: a read-back names few, low-numbered parameters (the transfer's: ?3 and ?4).
-    let read_back = change
-        .read_back
-        .map(|read| format!("SELECT * FROM ({read}) WHERE changes() > 0; "))
-        .unwrap_or_default();
-    let sql = format!(
-        "BEGIN IMMEDIATE; {}; INSERT INTO audit_events ({NEW_ROW}) SELECT {} WHERE changes() > 0 \
-         RETURNING 1; {read_back}COMMIT",
-        change.sql,
-        params(first)
-    );
+) -> sqlx::Result<&'static str> {
+    bind_row(args, id, event)?;
+    Ok("?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?")
+}
+
+/// Runs `sql`, a batch that begins a transaction and commits it, on the writer: its rows. The
+/// batch stops at a failing statement; its transaction is then rolled back, never left open for
+/// the next writer.
+pub(super) async fn run_in_transaction(
+    writer: &Writer,
+    sql: &str,
+    args: SqliteArguments<'static>,
+) -> sqlx::Result<Vec<SqliteRow>> {
     let mut held = writer.hold().await?;
-    match sqlx::query_with(&sql, args).fetch_all(&mut *held.connection()).await {
-        Ok(rows) => {
-            let wrote = !rows.is_empty();
-            if wrote {
-                then(&rows[1..]);
-            }
-            Ok(wrote)
-        }
+    match sqlx::query_with(sql, args).fetch_all(&mut *held.connection()).await {
+        Ok(rows) => Ok(rows),
         Err(e) => {
-            // The batch stopped at the failing statement: its transaction must not stay open for
-            // the next writer. Without one open, ROLLBACK fails harmlessly.
+            // Without a transaction open, ROLLBACK fails harmlessly.
             if let Err(rollback) = sqlx::query("ROLLBACK").execute(&mut *held.connection()).await
                 && !rollback.to_string().contains("no transaction is active")
             {

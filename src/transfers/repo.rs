@@ -1,5 +1,6 @@
-//! Executing and reading transfers. One SQL statement per transfer (its own transaction), with a
-//! conditional insert that moves the money, so concurrent confirms can never overdraw and a
+//! Executing and reading transfers. One SQL statement per transfer (in a transaction with its
+//! audit row, and with the transfers waiting at the same moment: [`Recorder::record_with`]), with
+//! a conditional insert that moves the money, so concurrent confirms can never overdraw and a
 //! repeated request id executes once.
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use uuid::Uuid;
 use super::{ExecuteError, TransferDraft, TransferError};
 use crate::accounts::balances::Balances;
 use crate::accounts::{self, User};
-use crate::audit::{AuditEvent, Change, Recorder};
+use crate::audit::{AuditEvent, Change, ReadBack, Recorder};
 use crate::clock;
 use crate::money::Money;
 
@@ -86,30 +87,43 @@ pub async fn execute(
     journal: Journal<'_>,
 ) -> Result<Executed, ExecuteError> {
     let id = Uuid::new_v4();
-    let mut args = SqliteArguments::default();
-    let encode = sqlx::Error::Encode;
-    args.add(id).map_err(encode)?;
-    args.add(request_id).map_err(encode)?;
-    args.add(from.id).map_err(encode)?;
-    args.add(to.id).map_err(encode)?;
-    args.add(draft.amount.cents()).map_err(encode)?;
-    args.add(draft.memo.as_str().to_owned()).map_err(encode)?;
-    args.add(auth.signed_in_by).map_err(encode)?;
-    args.add(auth.cert_fingerprint.clone()).map_err(encode)?;
-    args.add(clock::now_ms()).map_err(encode)?;
+    let (from_id, to_id, cents, memo) =
+        (from.id, to.id, draft.amount.cents(), draft.memo.as_str().to_owned());
+    let (by, fingerprint, at) = (auth.signed_in_by, auth.cert_fingerprint.clone(), clock::now_ms());
     // One statement moves the money: the row is inserted only if the request id is new and the
     // sender can pay, and inserting it moves the money (the `transfers_move_money` trigger). Its
     // transaction takes SQLite's write lock before it reads: concurrent transfers queue (the
-    // pool's busy timeout), and the balance it checks is the one it changes.
+    // committer's batches), and the balance it checks is the one it changes. Its `?` are bound
+    // in the order they appear.
     let change = Change {
         sql: "INSERT INTO transfers (id, request_id, from_user, to_user, amount_cents, memo, \
               signed_in_by, cert_fingerprint, created_at) \
-              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 \
-              WHERE (SELECT balance_cents FROM accounts WHERE user_id = ?3) >= ?5 \
-              AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?4) \
+              SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? \
+              WHERE (SELECT balance_cents FROM accounts WHERE user_id = ?) >= ? \
+              AND EXISTS (SELECT 1 FROM accounts WHERE user_id = ?) \
               ON CONFLICT (request_id) DO NOTHING",
-        args,
-        read_back: Some("SELECT user_id, balance_cents FROM accounts WHERE user_id IN (?3, ?4)"),
+        bind: Box::new(move |args: &mut SqliteArguments<'static>| {
+            let encode = sqlx::Error::Encode;
+            args.add(id).map_err(encode)?;
+            args.add(request_id).map_err(encode)?;
+            args.add(from_id).map_err(encode)?;
+            args.add(to_id).map_err(encode)?;
+            args.add(cents).map_err(encode)?;
+            args.add(memo.clone()).map_err(encode)?;
+            args.add(by).map_err(encode)?;
+            args.add(fingerprint.clone()).map_err(encode)?;
+            args.add(at).map_err(encode)?;
+            args.add(from_id).map_err(encode)?;
+            args.add(cents).map_err(encode)?;
+            args.add(to_id).map_err(encode)
+        }),
+        read_back: Some(ReadBack {
+            sql: "SELECT user_id, balance_cents FROM accounts WHERE user_id IN (?, ?)",
+            bind: Box::new(move |args: &mut SqliteArguments<'static>| {
+                args.add(from_id).map_err(sqlx::Error::Encode)?;
+                args.add(to_id).map_err(sqlx::Error::Encode)
+            }),
+        }),
     };
     let (balances, epoch) = (journal.balances.clone(), journal.balances.epoch());
     let learn = move |rows: &[SqliteRow]| {
