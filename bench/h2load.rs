@@ -18,6 +18,10 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 struct Args {
     url: String,
     certs: PathBuf,
@@ -60,17 +64,6 @@ fn args() -> Result<Args, String> {
         return Err("--certs DIR and --pid PID are required; -c and -s at least 1".into());
     }
     Ok(args)
-}
-
-/// User + system CPU of the process and its threads, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // SAFETY: sysconf reads a constant of the system.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    (ticks(11) + ticks(12)) / per_second
 }
 
 fn connector(args: &Args) -> TlsConnector {

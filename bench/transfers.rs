@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 
 use reqwest::{Certificate, Client, Identity, redirect};
 
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu_seconds;
+
 struct Args {
     bank: String,
     certs: PathBuf,
@@ -53,17 +57,6 @@ fn args() -> Result<Args, String> {
         return Err("--certs DIR, --database FILE and --pid PID are required".into());
     }
     Ok(args)
-}
-
-/// User + system CPU of the process and its threads, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let fields: Vec<&str> =
-        stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace().collect()).unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    // SAFETY: sysconf reads a constant of the system.
-    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    (ticks(11) + ticks(12)) / per_second
 }
 
 async fn total_money(database: &Path) -> (i64, i64) {
