@@ -2,6 +2,7 @@
 //! and read back, so a page view writes nothing and what is computed under a key survives a
 //! restart.
 
+use ring::hmac;
 use sqlx::SqlitePool;
 
 /// The 32-byte secret called `name`, made on first use (at start-up, never on a page view).
@@ -14,4 +15,35 @@ pub async fn load(pool: &SqlitePool, name: &str) -> sqlx::Result<Vec<u8>> {
         .execute(pool)
         .await?;
     sqlx::query_scalar("SELECT value FROM secrets WHERE name = ?").bind(name).fetch_one(pool).await
+}
+
+/// An HMAC-SHA256 key for one purpose: what the bank hands out and checks later without storing it.
+#[derive(Clone)]
+pub struct Key(hmac::Key);
+
+impl Key {
+    /// The database's key called `name`, made on first use.
+    pub async fn load(pool: &SqlitePool, name: &str) -> sqlx::Result<Self> {
+        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &load(pool, name).await?)))
+    }
+
+    /// A key of its own, for tests.
+    pub fn random() -> Self {
+        Self(hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).expect("random key"))
+    }
+
+    /// The tag of `parts`, in order (callers give each a fixed length or a separator).
+    pub fn sign(&self, parts: &[&[u8]]) -> hmac::Tag {
+        let mut ctx = hmac::Context::with_key(&self.0);
+        for part in parts {
+            ctx.update(part);
+        }
+        ctx.sign()
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
 }

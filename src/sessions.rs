@@ -4,9 +4,9 @@
 //! database holds no usable session. Sessions expire, and signing in always starts a new one
 //! (rotation), so a session id planted before sign-in is worthless after it.
 //!
-//! The login form's anonymous session lives in a cookie of its own: a visit to the login page
-//! (say, a cross-site link arriving without the SameSite=Strict session cookie) must never
-//! replace a signed-in session. Both cookies carry the `__Host-` prefix, which binds them to the
+//! The login form's anonymous session lives in a cookie of its own, and only there
+//! ([`login_form`]: nothing is stored for it): a visit to the login page (say, a cross-site link
+//! arriving without the SameSite=Strict session cookie) must never replace a signed-in session. Both cookies carry the `__Host-` prefix, which binds them to the
 //! bank's exact origin (Secure, `Path=/`, no Domain).
 
 use actix_web::cookie::{Cookie, time::Duration as CookieDuration};
@@ -16,6 +16,8 @@ use uuid::Uuid;
 use crate::clock;
 use crate::crypto;
 use crate::protections::SameSite;
+
+pub mod login_form;
 
 /// The signed-in session.
 pub const COOKIE: &str = "__Host-lab_session";
@@ -37,14 +39,13 @@ pub struct Session {
 
 crate::from_row!(Session { id, user_id, expires_at });
 
-/// Starts a session (anonymous when `user_id` is `None`); returns it with the cookie value to send.
-/// Expired sessions are cleared first, so anonymous ones cannot pile up.
-pub async fn start(pool: &SqlitePool, user_id: Option<Uuid>) -> sqlx::Result<(Session, String)> {
+/// Starts a signed-in session for `user_id`; returns it with the cookie value to send. Expired
+/// sessions are cleared first, so they cannot pile up.
+pub async fn start(pool: &SqlitePool, user_id: Uuid) -> sqlx::Result<(Session, String)> {
     purge_expired(pool).await?;
     let token = crypto::random_token();
     let now = clock::now_ms();
-    let ttl = if user_id.is_some() { TTL_MS } else { PRE_LOGIN_TTL_MS };
-    let session = Session { id: Uuid::new_v4(), user_id, expires_at: now + ttl };
+    let session = Session { id: Uuid::new_v4(), user_id: Some(user_id), expires_at: now + TTL_MS };
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -58,17 +59,14 @@ pub async fn start(pool: &SqlitePool, user_id: Option<Uuid>) -> sqlx::Result<(Se
     Ok((session, token))
 }
 
-/// The live session a cookie value names, if any: a signed-in one for [`COOKIE`], an anonymous
-/// one for [`PRE_LOGIN_COOKIE`] (a value never counts in the other cookie).
-pub async fn find(pool: &SqlitePool, cookie: &str, token: &str) -> sqlx::Result<Option<Session>> {
-    let signed_in = cookie == COOKIE;
+/// The live signed-in session a [`COOKIE`] value names, if any.
+pub async fn find(pool: &SqlitePool, token: &str) -> sqlx::Result<Option<Session>> {
     sqlx::query_as(
         "SELECT id, user_id, expires_at FROM sessions \
-         WHERE token_hash = ? AND expires_at > ? AND (user_id IS NOT NULL) = ?",
+         WHERE token_hash = ? AND expires_at > ? AND user_id IS NOT NULL",
     )
     .bind(crypto::sha256_hex(token.as_bytes()))
     .bind(clock::now_ms())
-    .bind(signed_in)
     .fetch_optional(pool)
     .await
 }

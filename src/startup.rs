@@ -22,6 +22,7 @@ use crate::lab::observer::LabState;
 use crate::pki::{Pki, PkiError};
 use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
+use crate::sessions::login_form::LoginForms;
 use crate::sites::{Ports, Sites};
 use crate::state::AppState;
 use crate::tls::{self, BankTls, TlsError};
@@ -85,6 +86,7 @@ impl Application {
         let crl_watch = tls.verifier.as_ref().map(|v| Arc::new(v.watch().abort_handle()));
         let csrf_key = CsrfKey::load(&pool).await.map_err(DbError::from)?;
         let request_ids = RequestIds::load(&pool).await.map_err(DbError::from)?;
+        let login_forms = LoginForms::load(&pool).await.map_err(DbError::from)?;
         let state = AppState {
             pool,
             allowed_origins: sites.allowed_origins(&settings.protections.allowed_origins),
@@ -93,6 +95,7 @@ impl Application {
             protections: Live::new(settings.protections.clone()),
             csrf_key,
             request_ids,
+            login_forms,
             balances: Default::default(),
             directory: Default::default(),
             sign_ins: Default::default(),

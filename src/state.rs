@@ -16,6 +16,7 @@ use crate::identity::memory::Memory;
 use crate::origin::AllowedOrigins;
 use crate::protections::csrf_key::CsrfKey;
 use crate::protections::live::Live;
+use crate::sessions::login_form::LoginForms;
 use crate::sites::Sites;
 use crate::tls::LabVerifier;
 use crate::transfers::request_id::RequestIds;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub csrf_key: CsrfKey,
     /// The key confirmation forms' request ids are bound to their user under.
     pub request_ids: RequestIds,
+    /// The key the login form's cookie-only sessions are signed under.
+    pub login_forms: LoginForms,
     /// The balances the pages show, read at most once a second while nothing changes them.
     pub balances: Arc<Balances>,
     /// The users found by name so far.

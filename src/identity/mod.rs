@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use crate::accounts::{User, bindings, repo};
 use crate::audit::{Check, DecidedBy};
+use crate::clock;
 use crate::error::{AppError, Result};
 use crate::sessions::{self, Session};
 use crate::state::{self, AppState};
@@ -103,15 +104,15 @@ impl Visitor {
     async fn resolve(req: &HttpRequest, state: &AppState) -> Result<Self> {
         let pool = &state.pool;
         let cert = req.conn_data::<PeerCert>().or(req.extensions().get::<PeerCert>()).cloned();
-        // A signed-in session first; else the login form's anonymous one.
+        // A signed-in session first; else the login form's anonymous one (its cookie alone).
         let mut session = None;
-        for name in [sessions::COOKIE, sessions::PRE_LOGIN_COOKIE] {
-            if let Some(cookie) = req.cookie(name) {
-                session = sessions::find(pool, name, cookie.value()).await?;
-            }
-            if session.is_some() {
-                break;
-            }
+        if let Some(cookie) = req.cookie(sessions::COOKIE) {
+            session = sessions::find(pool, cookie.value()).await?;
+        }
+        if session.is_none()
+            && let Some(cookie) = req.cookie(sessions::PRE_LOGIN_COOKIE)
+        {
+            session = state.login_forms.open(cookie.value(), clock::now_ms());
         }
         let forwarded = req.extensions().get::<RefusedForward>().map(|r| CertProblem::Refused(r.0.clone()));
         let (user, cert_problem) = match (&cert, &session) {

@@ -4,7 +4,6 @@
 //! nothing stored: minting writes nothing and no table grows with page views. The key is kept in
 //! the database (`secrets`, row `request_id`), so forms rendered before a restart still execute.
 
-use ring::hmac;
 use sqlx::SqlitePool;
 use uuid::Uuid;
 
@@ -12,18 +11,18 @@ use super::TransferError;
 use crate::{crypto, secrets};
 
 /// The key request ids are minted under.
-#[derive(Clone)]
-pub struct RequestIds(hmac::Key);
+#[derive(Clone, Debug)]
+pub struct RequestIds(secrets::Key);
 
 impl RequestIds {
     /// The database's key, made on first use (at start-up, never on a page view).
     pub async fn load(pool: &SqlitePool) -> sqlx::Result<Self> {
-        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &secrets::load(pool, "request_id").await?)))
+        Ok(Self(secrets::Key::load(pool, "request_id").await?))
     }
 
     /// A key of its own, for tests.
     pub fn random() -> Self {
-        Self(hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).expect("random key"))
+        Self(secrets::Key::random())
     }
 
     /// A fresh request id for a confirmation form shown to `user`.
@@ -54,21 +53,12 @@ impl RequestIds {
     /// the tag binding it to `user` (its top two bits the RFC 9562 variant).
     fn bound(&self, user: Uuid, mut random: [u8; 8]) -> Uuid {
         random[6] = (random[6] & 0x0f) | 0x80;
-        let mut ctx = hmac::Context::with_key(&self.0);
-        ctx.update(user.as_bytes());
-        ctx.update(&random);
-        let tag = ctx.sign();
+        let tag = self.0.sign(&[user.as_bytes(), &random]);
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&random);
         bytes[8..].copy_from_slice(&tag.as_ref()[..8]);
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         Uuid::from_bytes(bytes)
-    }
-}
-
-impl std::fmt::Debug for RequestIds {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("RequestIds(..)")
     }
 }
 

@@ -15,8 +15,8 @@ use crate::accounts::{Username, password, repo};
 use crate::audit::Outcome;
 use crate::error::{AppError, Result};
 use crate::identity::Visitor;
-use crate::sessions;
 use crate::state::AppState;
+use crate::{clock, sessions};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -53,7 +53,7 @@ pub async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<
         return render(StatusCode::OK, &page);
     }
     // The form's CSRF token needs an identity: an anonymous session if there is nothing else.
-    let (visitor, cookie) = with_session(&state, visitor).await?;
+    let (visitor, cookie) = with_session(&state, visitor);
     let page = LoginPage {
         layout: Layout::new(&state, &visitor, "Sign in").await?,
         password_allowed: true,
@@ -106,11 +106,12 @@ pub async fn login(
 
     state.sign_ins.succeeded(username.as_str(), address);
 
-    // Rotate: the pre-login session (and its token) ends; a new session id starts.
-    if let Some(old) = &visitor.session {
+    // Rotate: a signed-in session (and its token) ends, the login form's cookie is removed below;
+    // a new session id starts.
+    if let Some(old) = visitor.session.as_ref().filter(|s| s.user_id.is_some()) {
         sessions::end(&state.pool, old).await?;
     }
-    let (_, token) = sessions::start(&state.pool, Some(user.id)).await?;
+    let (_, token) = sessions::start(&state.pool, user.id).await?;
     let same_site = state.protections.now().protections.samesite;
     let mut response = done(Outcome::SignedIn { user: user.username.to_string() }, see_other("/"));
     for cookie in [
@@ -166,17 +167,18 @@ async fn retry(state: &AppState, visitor: &Visitor, username: String, why: Strin
     Ok(done(Outcome::SignInRefused { why }, render(StatusCode::UNAUTHORIZED, &page)?))
 }
 
-/// The visitor, with an anonymous session started if they have no identity yet.
-async fn with_session(
+/// The visitor, with an anonymous session started if they have no identity yet (in its cookie
+/// only: showing the form writes nothing).
+fn with_session(
     state: &AppState,
     mut visitor: Visitor,
-) -> Result<(Visitor, Option<actix_web::cookie::Cookie<'static>>)> {
+) -> (Visitor, Option<actix_web::cookie::Cookie<'static>>) {
     if visitor.csrf_subject().is_some() {
-        return Ok((visitor, None));
+        return (visitor, None);
     }
-    let (session, token) = sessions::start(&state.pool, None).await?;
+    let (session, token) = state.login_forms.issue(clock::now_ms());
     visitor.session = Some(session);
     let cookie =
         sessions::cookie(sessions::PRE_LOGIN_COOKIE, token, state.protections.now().protections.samesite);
-    Ok((visitor, Some(cookie)))
+    (visitor, Some(cookie))
 }

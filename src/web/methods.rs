@@ -34,7 +34,6 @@ use crate::state;
 pub const ALLOWED: &str = "GET, HEAD, POST";
 /// How much of an unknown method the audit row keeps.
 pub const METHOD_CAP: usize = 32;
-/// How much of the path the audit row of a 405 keeps.
 /// How long a request's whole body may take to arrive.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -96,7 +95,6 @@ fn plain(status: StatusCode, message: String) -> HttpResponse {
         .body(message)
 }
 
-/// At most `max` bytes of `text` (on a character boundary), marked when cut.
 /// A request body that ends in an error once [`BODY_TIMEOUT`] has passed.
 struct Deadline {
     inner: Payload,

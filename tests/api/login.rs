@@ -7,7 +7,7 @@ use reqwest::Client;
 use crate::common::{TestApp, form_value, spawn_app};
 use crate::helpers::{
     Form, Me, confirm, cookie_value, error_message, location, me, pre_login_set_cookie, read,
-    session_set_cookie, submit, whoami,
+    session_set_cookie, submit, submit_with, whoami,
 };
 
 /// `GET /login`: the anonymous session cookie it sets (if any) and the form's CSRF token.
@@ -101,7 +101,9 @@ async fn signing_in_rotates_the_session_and_the_old_cookie_stops_working() {
         Some(401),
         "the planted pre-login cookie is worthless"
     );
-    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1, "the anonymous session was ended");
+    assert_eq!(app.count("SELECT COUNT(*) FROM sessions").await, 1, "only the signed-in session is stored");
+    let removal = pre_login_set_cookie(&response).expect("the login form's cookie is removed");
+    assert!(removal.contains("Max-Age=0"), "{removal}");
 }
 
 #[tokio::test]
@@ -271,12 +273,12 @@ async fn each_session_cookie_lives_as_long_as_its_session() {
     let response = client.get(app.url("/login")).send().await.unwrap();
     let login_cookie = pre_login_set_cookie(&response).expect("the login form's cookie");
     let token = form_value(&response.text().await.unwrap(), "csrf_token").unwrap();
-    let expires_in =
-        app.count("SELECT MAX(expires_at - created_at) FROM sessions WHERE user_id IS NULL").await;
-    assert_eq!(
-        expires_in,
-        sessions::PRE_LOGIN_TTL_MS,
-        "the login form's session lasts as long as its cookie"
+    let shown_at = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis();
+    let expires_at: u128 = cookie_value(&login_cookie).split('.').nth(1).unwrap().parse().unwrap();
+    let expires_in = expires_at.abs_diff(shown_at + sessions::PRE_LOGIN_TTL_MS as u128);
+    assert!(
+        expires_in < 5_000,
+        "the login form's session lasts as long as its cookie (off by {expires_in} ms)"
     );
 
     // Act
@@ -288,4 +290,38 @@ async fn each_session_cookie_lives_as_long_as_its_session() {
         |c: &str| format!("Max-Age={}", c.split("Max-Age=").nth(1).unwrap().split(';').next().unwrap());
     assert_eq!(max_age(&login_cookie), format!("Max-Age={}", sessions::PRE_LOGIN_TTL_MS / 1000));
     assert_eq!(max_age(&session_cookie), format!("Max-Age={}", sessions::TTL_MS / 1000));
+}
+
+#[tokio::test]
+async fn showing_the_login_form_writes_nothing_and_its_cookie_cannot_be_forged() {
+    // Arrange
+    let app = spawn_app(&[("LAB_MTLS", "optional")]).await;
+    let rows = "SELECT (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM audit_events)";
+    let before = app.count(rows).await;
+
+    // Act: 200 strangers look at the form.
+    let mut forms = Vec::new();
+    for _ in 0..200 {
+        let client = app.client(None);
+        forms.push((login_form(&app, &client).await, client));
+    }
+
+    // Assert: nothing stored, each form its own, and any of them still signs in.
+    assert_eq!(app.count(rows).await, before, "a GET of the login form wrote a row");
+    let tokens: std::collections::HashSet<_> = forms.iter().map(|((_, token), _)| token.clone()).collect();
+    assert_eq!(tokens.len(), 200, "each form has a token of its own");
+    let ((cookie, token), client) = forms.pop().unwrap();
+    let cookie = cookie.expect("the login form's cookie");
+
+    // A cookie whose expiry is moved on, or another form's token, is refused.
+    let (random, rest) = cookie.split_once('.').unwrap();
+    let tag = rest.split_once('.').unwrap().1;
+    let moved = format!("{random}.{}.{tag}", i64::MAX);
+    let form = Form::new(&[("username", "alice"), ("password", "alice-pass"), ("csrf_token", &token)]);
+    let cookie_header = format!("{}={moved}", sessions::PRE_LOGIN_COOKIE);
+    let forged = submit_with(&app, &app.client(None), "/login", &form, &[("Cookie", &cookie_header)]).await;
+    assert_eq!(forged.status(), 403, "a cookie with its expiry moved on");
+    let (_, other_token) = &forms[0].0;
+    assert_eq!(post_login(&app, &client, "alice", "alice-pass", other_token).await.status(), 403);
+    assert_eq!(post_login(&app, &client, "alice", "alice-pass", &token).await.status(), 303);
 }
