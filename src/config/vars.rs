@@ -130,9 +130,22 @@ pub const PROTECTIONS: Var = Var {
 pub const FRAME: Var = Var {
     name: "LAB_FRAME",
     default: Default::Preset { on: "deny", off: "off" },
-    choices: &["deny", "sameorigin", "allowlist", "off", "meta", "allow-from", "report-only"],
-    help: "X-Frame-Options and CSP frame-ancestors; meta, allow-from and report-only are misconfigurations \
-           that look protected but are not",
+    choices: &[
+        "deny",
+        "sameorigin",
+        "allowlist",
+        "off",
+        "meta",
+        "allow-from",
+        "report-only",
+        "xfo-conflict",
+        "xfo-list",
+        "xfo-typo",
+        "csp-typo",
+        "csp-wildcard",
+    ],
+    help: "X-Frame-Options and CSP frame-ancestors; meta, allow-from and report-only look protected and are \
+           not; xfo-* and csp-* are header quirks (xfo-conflict, xfo-list and csp-typo fail closed)",
 };
 pub const FRAME_ANCESTORS: Var = Var {
     name: "LAB_FRAME_ANCESTORS",

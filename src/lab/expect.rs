@@ -278,12 +278,12 @@ mod tests {
     }
 
     #[test]
-    fn misconfigured_frame_policies_block_nothing() {
-        for mode in ["meta", "allow-from", "report-only"] {
-            assert!(
-                outcome(FRAMED, Victim::Certificate, &[OFF, ("LAB_FRAME", mode)], CHROMIUM).succeeds(),
-                "{mode}"
-            );
+    fn misconfigured_frame_policies_block_nothing_and_quirks_block_as_measured() {
+        let modes = [("meta", true), ("allow-from", true), ("report-only", true), ("xfo-conflict", false)];
+        let quirks = [("xfo-list", false), ("xfo-typo", true), ("csp-typo", false), ("csp-wildcard", true)];
+        for (mode, lands) in modes.into_iter().chain(quirks) {
+            let predicted = outcome(FRAMED, Victim::Certificate, &[OFF, ("LAB_FRAME", mode)], CHROMIUM);
+            assert_eq!(predicted.succeeds(), lands, "{mode}");
         }
         let listed = [OFF, ("LAB_FRAME", "allowlist"), ("LAB_FRAME_ANCESTORS", "http://127.0.0.1:8666")];
         assert!(outcome(FRAMED, Victim::Certificate, &listed, CHROMIUM).succeeds());

@@ -99,13 +99,7 @@ fn shown(req: &HttpRequest, scenario: &Scenario, state: &AppState) -> String {
     let now = state.protections.now();
     let frame = &now.protections.frame;
     if frame.blocks(framer) {
-        let mut headers = Vec::new();
-        if let Some(xfo) = frame.x_frame_options() {
-            headers.push(format!("X-Frame-Options: {xfo}"));
-        }
-        if let Some(ancestors) = frame.frame_ancestors() {
-            headers.push(format!("Content-Security-Policy: frame-ancestors {ancestors}"));
-        }
+        let headers = frame.header_lines();
         format!(
             "The bank served its confirmation page to the frame with {}: the browser refuses to show it inside \
              this page, so a click here reaches nothing (tick Reveal to see the browser's refusal).",

@@ -101,16 +101,22 @@ pub const SCENARIOS: &[Scenario] = &[
         amount: "55.00",
         victim: None,
         summary: "Frame policies that look protective and are not: frame-ancestors in a <meta> tag, \
-                  X-Frame-Options ALLOW-FROM, a report-only policy, an allowlist that lists the attacker.",
+                  X-Frame-Options ALLOW-FROM, a report-only policy, an allowlist that lists the attacker; and \
+                  five header quirks, some failing closed (two disagreeing X-Frame-Options, a list, a typo'd \
+                  frame-ancestors source) and some open (X-Frame-Options: DENY;, frame-ancestors * over DENY).",
         engine_notes: &[
             (
                 Engine::Chromium,
-                "Report-only: the CSP report reaches the bank, sent with your certificate (the audit log shows it).",
+                "Report-only: the CSP report reaches the bank, sent with your certificate (the audit log shows it). \
+                 The header quirks were measured in Chromium 156, which agrees with Firefox 153 ESR on all five; \
+                 older versions differed on repeated and listed X-Frame-Options: the outcome is the version's.",
             ),
             (
                 Engine::Firefox,
                 "Report-only: Firefox sends the CSP report without a client certificate, so with LAB_MTLS=required \
-                 the bank refuses it in the handshake and never hears of the framing.",
+                 the bank refuses it in the handshake and never hears of the framing. The header quirks were \
+                 measured in Firefox 153 ESR, which agrees with Chromium 156 on all five; older versions differed \
+                 on repeated and listed X-Frame-Options: the outcome is the version's.",
             ),
         ],
     },

@@ -177,11 +177,7 @@ fn decide(answer: &Answer<'_>, framed: bool) -> Decision {
         Some(Outcome::ConfirmationShown { .. })
             if framed && answer.framers.iter().any(|o| p.frame.blocks(o)) =>
         {
-            let headers = [
-                p.frame.x_frame_options().map(|v| format!("X-Frame-Options: {v}")),
-                p.frame.frame_ancestors().map(|v| format!("frame-ancestors {v}")),
-            ];
-            let headers: Vec<String> = headers.into_iter().flatten().collect();
+            let headers = p.frame.header_lines();
             let text = format!(
                 "served the confirmation page into a frame with {}: the browser refuses to show it there",
                 headers.join(" and ")

@@ -17,6 +17,21 @@
 //! that directive; `allow-from` sends `X-Frame-Options: ALLOW-FROM <origin>`, an obsolete form
 //! that browsers ignore (failing open); `report-only` sends the policy as
 //! `Content-Security-Policy-Report-Only`, which reports a framing to `/csp-report` but allows it.
+//!
+//! Five header quirks, each as browsers process it today (the HTML standard's X-Frame-Options
+//! rules; CSP 3), measured alike in Chromium 156 and Firefox 153 ESR; older engines differed on
+//! duplicates and lists, so the outcome is bound to the engine's version:
+//! - `xfo-conflict`: two `X-Frame-Options` headers that disagree (`DENY` and `ALLOWALL`, as when an
+//!   app and a proxy both set one): a set of values that holds a keyword and more is refused, so
+//!   it fails closed.
+//! - `xfo-list`: `X-Frame-Options: SAMEORIGIN, ALLOW-FROM <partner>`, a list meant to admit a
+//!   partner: refused alike, so it fails closed, for the partner too.
+//! - `xfo-typo`: `X-Frame-Options: DENY;` (a stray semicolon): a value that is no keyword is
+//!   ignored, so it fails open.
+//! - `csp-typo`: `frame-ancestors 'nonne'`: an invalid source is dropped, and an empty list matches
+//!   no one, so it fails closed.
+//! - `csp-wildcard`: `frame-ancestors *` beside `X-Frame-Options: DENY`: an enforced
+//!   `frame-ancestors` makes browsers skip X-Frame-Options, so it fails open.
 
 use crate::origin::Origin;
 
@@ -36,6 +51,16 @@ pub enum FrameMode {
     AllowFrom,
     /// Misconfiguration: `Content-Security-Policy-Report-Only: frame-ancestors 'none'` (reports only).
     ReportOnly,
+    /// Quirk: `X-Frame-Options: DENY` and `X-Frame-Options: ALLOWALL`, two headers (refused).
+    XfoConflict,
+    /// Quirk: `X-Frame-Options: SAMEORIGIN, ALLOW-FROM <partner>`, a list (refused, partner too).
+    XfoList,
+    /// Quirk: `X-Frame-Options: DENY;`, no keyword (ignored).
+    XfoTypo,
+    /// Quirk: `frame-ancestors 'nonne'`, an invalid source dropped from the list (no one matches).
+    CspTypo,
+    /// Quirk: `frame-ancestors *` beside `X-Frame-Options: DENY` (the CSP wins: anyone may frame).
+    CspWildcard,
 }
 
 /// Where the report-only policy sends its violation reports.
@@ -61,35 +86,58 @@ impl FrameMode {
             Self::Meta => "meta",
             Self::AllowFrom => "allow-from",
             Self::ReportOnly => "report-only",
+            Self::XfoConflict => "xfo-conflict",
+            Self::XfoList => "xfo-list",
+            Self::XfoTypo => "xfo-typo",
+            Self::CspTypo => "csp-typo",
+            Self::CspWildcard => "csp-wildcard",
         }
     }
 
+    /// Every mode, in the order `LAB_FRAME` lists them.
+    pub const ALL: [Self; 12] = [
+        Self::Deny,
+        Self::SameOrigin,
+        Self::Allowlist,
+        Self::Off,
+        Self::Meta,
+        Self::AllowFrom,
+        Self::ReportOnly,
+        Self::XfoConflict,
+        Self::XfoList,
+        Self::XfoTypo,
+        Self::CspTypo,
+        Self::CspWildcard,
+    ];
+
     /// The mode a `LAB_FRAME` value names.
     pub fn from_choice(text: &str) -> Option<Self> {
-        Some(match text {
-            "deny" => Self::Deny,
-            "sameorigin" => Self::SameOrigin,
-            "allowlist" => Self::Allowlist,
-            "off" => Self::Off,
-            "meta" => Self::Meta,
-            "allow-from" => Self::AllowFrom,
-            "report-only" => Self::ReportOnly,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|m| m.as_str() == text)
     }
 }
 
 impl FramePolicy {
-    pub fn x_frame_options(&self) -> Option<String> {
+    /// The `X-Frame-Options` values sent, one per header.
+    pub fn x_frame_options(&self) -> Vec<String> {
+        let partner = || self.ancestors.first().map_or(ALLOW_FROM_DEFAULT, Origin::as_str);
         match self.mode {
-            FrameMode::Deny => Some("DENY".to_owned()),
-            FrameMode::SameOrigin => Some("SAMEORIGIN".to_owned()),
-            FrameMode::AllowFrom => Some(format!(
-                "ALLOW-FROM {}",
-                self.ancestors.first().map_or(ALLOW_FROM_DEFAULT, Origin::as_str)
-            )),
-            _ => None,
+            FrameMode::Deny | FrameMode::CspWildcard => vec!["DENY".to_owned()],
+            FrameMode::SameOrigin => vec!["SAMEORIGIN".to_owned()],
+            FrameMode::AllowFrom => vec![format!("ALLOW-FROM {}", partner())],
+            FrameMode::XfoConflict => vec!["DENY".to_owned(), "ALLOWALL".to_owned()],
+            FrameMode::XfoList => vec![format!("SAMEORIGIN, ALLOW-FROM {}", partner())],
+            FrameMode::XfoTypo => vec!["DENY;".to_owned()],
+            _ => Vec::new(),
         }
+    }
+
+    /// The frame headers as sent, one line each (`X-Frame-Options: DENY`, ...), for the pages that
+    /// say what the browser was told.
+    pub fn header_lines(&self) -> Vec<String> {
+        let mut lines: Vec<String> =
+            self.x_frame_options().iter().map(|v| format!("X-Frame-Options: {v}")).collect();
+        lines.extend(self.frame_ancestors().map(|v| format!("Content-Security-Policy: frame-ancestors {v}")));
+        lines
     }
 
     /// The `Content-Security-Policy-Report-Only` value, for `report-only`.
@@ -108,6 +156,9 @@ impl FramePolicy {
         match self.mode {
             FrameMode::Deny | FrameMode::SameOrigin => true,
             FrameMode::Allowlist => !self.ancestors.contains(framer),
+            // Measured in Chromium 156 and Firefox 153 ESR (the module's comment says why).
+            FrameMode::XfoConflict | FrameMode::XfoList | FrameMode::CspTypo => true,
+            FrameMode::XfoTypo | FrameMode::CspWildcard => false,
             FrameMode::Off | FrameMode::Meta | FrameMode::AllowFrom | FrameMode::ReportOnly => false,
         }
     }
@@ -122,56 +173,25 @@ impl FramePolicy {
                 sources.extend(self.ancestors.iter().map(Origin::as_str));
                 Some(sources.join(" "))
             }
-            FrameMode::Off | FrameMode::Meta | FrameMode::AllowFrom | FrameMode::ReportOnly => None,
+            FrameMode::CspTypo => Some("'nonne'".to_owned()),
+            FrameMode::CspWildcard => Some("*".to_owned()),
+            _ => None,
         }
     }
 
-    /// Whether this setting protects at all (the misconfigurations do not).
+    /// Whether this setting keeps another site from framing the bank (the misconfigurations do not;
+    /// of the quirks, those that fail closed do).
     pub fn protects(&self) -> bool {
-        matches!(self.mode, FrameMode::Deny | FrameMode::SameOrigin | FrameMode::Allowlist)
+        let stranger = Origin::parse("https://stranger.invalid").expect("a valid origin");
+        self.mode == FrameMode::Allowlist || self.blocks(&stranger)
     }
 
     pub fn describe(&self) -> String {
         match self.mode {
-            FrameMode::Deny => "deny".to_owned(),
-            FrameMode::SameOrigin => "sameorigin".to_owned(),
             FrameMode::Allowlist => format!("allowlist ({})", self.frame_ancestors().unwrap_or_default()),
-            FrameMode::Off => "off".to_owned(),
-            FrameMode::Meta => "meta".to_owned(),
-            FrameMode::AllowFrom => "allow-from".to_owned(),
-            FrameMode::ReportOnly => "report-only".to_owned(),
+            mode => mode.as_str().to_owned(),
         }
     }
-}
-
-/// Largest CSP report the bank reads.
-pub const REPORT_MAX_BYTES: usize = 16 * 1024;
-
-/// A browser's CSP violation report (`report-uri` JSON), summarised for the audit log, each field
-/// cut short: the endpoint takes reports from anyone, so nothing it records may be large.
-pub fn describe_report(body: &[u8]) -> Result<String, String> {
-    if body.len() > REPORT_MAX_BYTES {
-        return Err(format!("A CSP report is at most {REPORT_MAX_BYTES} bytes."));
-    }
-    let report: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| format!("A CSP report is JSON; this was not: {e}."))?;
-    let inner = &report["csp-report"];
-    let field = |name: &str| -> String {
-        let text = inner[name].as_str().unwrap_or("?");
-        let mut short: String = text.chars().take(200).collect();
-        if short.len() < text.len() {
-            short.push('…');
-        }
-        short
-    };
-    Ok(format!(
-        "CSP report (report-only: nothing was blocked): the browser says {} (policy \"{}\") was violated on {} \
-         (blocked URI: {})",
-        field("violated-directive"),
-        field("original-policy"),
-        field("document-uri"),
-        field("blocked-uri"),
-    ))
 }
 
 #[cfg(test)]
@@ -185,29 +205,29 @@ mod tests {
     #[test]
     fn each_mode_maps_to_its_headers() {
         let deny = policy(FrameMode::Deny, &[]);
-        assert_eq!(deny.x_frame_options().as_deref(), Some("DENY"));
+        assert_eq!(deny.x_frame_options(), ["DENY"]);
         assert_eq!(deny.frame_ancestors().as_deref(), Some("'none'"));
         let same = policy(FrameMode::SameOrigin, &[]);
-        assert_eq!(same.x_frame_options().as_deref(), Some("SAMEORIGIN"));
+        assert_eq!(same.x_frame_options(), ["SAMEORIGIN"]);
         assert_eq!(same.frame_ancestors().as_deref(), Some("'self'"));
         let list = policy(FrameMode::Allowlist, &["https://partner.test", "http://127.0.0.1:9000"]);
-        assert_eq!(list.x_frame_options(), None);
+        assert!(list.x_frame_options().is_empty());
         assert_eq!(
             list.frame_ancestors().as_deref(),
             Some("'self' https://partner.test http://127.0.0.1:9000")
         );
         let off = policy(FrameMode::Off, &["https://ignored.test"]);
-        assert_eq!((off.x_frame_options(), off.frame_ancestors()), (None, None));
+        assert_eq!((off.x_frame_options().len(), off.frame_ancestors()), (0, None));
         assert!(!off.protects());
     }
 
     #[test]
     fn misconfigurations_send_what_browsers_ignore() {
         let meta = policy(FrameMode::Meta, &[]);
-        assert_eq!((meta.x_frame_options(), meta.frame_ancestors()), (None, None));
+        assert_eq!((meta.x_frame_options().len(), meta.frame_ancestors()), (0, None));
         assert_eq!(meta.meta_policy(), Some("frame-ancestors 'none'"));
         let allow_from = policy(FrameMode::AllowFrom, &["https://partner.test"]);
-        assert_eq!(allow_from.x_frame_options().as_deref(), Some("ALLOW-FROM https://partner.test"));
+        assert_eq!(allow_from.x_frame_options(), ["ALLOW-FROM https://partner.test"]);
         let report = policy(FrameMode::ReportOnly, &[]);
         assert_eq!(report.frame_ancestors(), None);
         assert_eq!(report.report_only().as_deref(), Some("frame-ancestors 'none'; report-uri /csp-report"));
@@ -217,13 +237,30 @@ mod tests {
     }
 
     #[test]
-    fn reports_are_summarised_short() {
-        let long = "x".repeat(5000);
-        let body = serde_json::json!({ "csp-report": { "violated-directive": "frame-ancestors", "document-uri": long } });
-        let summary = describe_report(body.to_string().as_bytes()).unwrap();
-        assert!(summary.contains("frame-ancestors") && summary.len() < 800, "{summary}");
-        assert!(describe_report(b"not json").is_err());
-        assert!(describe_report(&vec![b' '; REPORT_MAX_BYTES + 1]).is_err());
+    fn header_quirks_send_what_they_say_and_block_as_measured() {
+        let attacker = Origin::parse("http://127.0.0.1:8666").unwrap();
+        let quirk = |mode| policy(mode, &["https://partner.test"]);
+        let conflict = quirk(FrameMode::XfoConflict);
+        assert_eq!(conflict.header_lines(), ["X-Frame-Options: DENY", "X-Frame-Options: ALLOWALL"]);
+        assert!(conflict.blocks(&attacker) && conflict.protects());
+        let list = quirk(FrameMode::XfoList);
+        assert_eq!(list.x_frame_options(), ["SAMEORIGIN, ALLOW-FROM https://partner.test"]);
+        assert!(list.blocks(&Origin::parse("https://partner.test").unwrap()), "the partner too");
+        let typo = quirk(FrameMode::XfoTypo);
+        assert_eq!(typo.header_lines(), ["X-Frame-Options: DENY;"]);
+        assert!(!typo.blocks(&attacker) && !typo.protects());
+        let csp = quirk(FrameMode::CspTypo);
+        assert_eq!(csp.header_lines(), ["Content-Security-Policy: frame-ancestors 'nonne'"]);
+        assert!(csp.blocks(&attacker) && csp.protects());
+        let wildcard = quirk(FrameMode::CspWildcard);
+        assert_eq!(
+            wildcard.header_lines(),
+            ["X-Frame-Options: DENY", "Content-Security-Policy: frame-ancestors *"]
+        );
+        assert!(!wildcard.blocks(&attacker) && !wildcard.protects());
+        for mode in FrameMode::ALL {
+            assert_eq!(FrameMode::from_choice(mode.as_str()), Some(mode));
+        }
     }
 
     #[test]

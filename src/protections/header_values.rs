@@ -12,14 +12,14 @@ const BASE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self';
 #[derive(Debug, Clone)]
 pub struct SecurityHeaders {
     pub(super) csp: HeaderValue,
-    pub(super) x_frame_options: Option<HeaderValue>,
+    pub(super) x_frame_options: Vec<HeaderValue>,
     pub(super) report_only: Option<HeaderValue>,
 }
 
 impl SecurityHeaders {
-    /// The `X-Frame-Options` value sent, if any.
-    pub fn x_frame_options(&self) -> Option<&HeaderValue> {
-        self.x_frame_options.as_ref()
+    /// The `X-Frame-Options` values sent, one per header.
+    pub fn x_frame_options(&self) -> &[HeaderValue] {
+        &self.x_frame_options
     }
 
     pub fn new(frame: &FramePolicy) -> Self {
@@ -30,7 +30,7 @@ impl SecurityHeaders {
         let value = |text: String| HeaderValue::from_str(&text).expect("origins are valid header text");
         Self {
             csp: value(csp),
-            x_frame_options: frame.x_frame_options().map(value),
+            x_frame_options: frame.x_frame_options().into_iter().map(value).collect(),
             report_only: frame.report_only().map(value),
         }
     }

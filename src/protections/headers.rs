@@ -37,8 +37,8 @@ pub async fn security_headers(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     headers.insert(header::CONTENT_SECURITY_POLICY, policy.csp.clone());
-    if let Some(xfo) = &policy.x_frame_options {
-        headers.insert(HeaderName::from_static("x-frame-options"), xfo.clone());
+    for xfo in &policy.x_frame_options {
+        headers.append(HeaderName::from_static("x-frame-options"), xfo.clone());
     }
     if let Some(report_only) = &policy.report_only {
         headers.insert(header::CONTENT_SECURITY_POLICY_REPORT_ONLY, report_only.clone());

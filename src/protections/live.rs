@@ -76,11 +76,8 @@ mod tests {
         live.switch(off);
         assert!(!live.now().protections.origin_check && !live.now().protections.csrf_token);
         assert_eq!(live.now().protections.frame.mode, FrameMode::Off);
-        assert!(live.headers_for("/transfer/confirm").x_frame_options().is_none());
-        assert_eq!(
-            live.headers_for(PANEL_PATH).x_frame_options().map(|v| v.to_str().unwrap().to_owned()),
-            Some("DENY".into())
-        );
+        assert!(live.headers_for("/transfer/confirm").x_frame_options().is_empty());
+        assert_eq!(live.headers_for(PANEL_PATH).x_frame_options(), ["DENY"]);
         assert!(!always_guarded("/lab") && always_guarded("/lab/protections"));
     }
 }

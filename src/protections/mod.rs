@@ -7,6 +7,7 @@
 //! request's body once. Each notes what it said on the request's audit trail.
 
 pub mod body;
+pub mod csp_report;
 pub mod csrf;
 pub mod csrf_key;
 pub mod fetch_metadata;

@@ -1,5 +1,6 @@
-//! Frame policies that look protective and are not (`LAB_FRAME=meta|allow-from|report-only`): the
-//! headers and markup each sends, the footer that calls them off, and the report-only policy's
+//! Frame policies that look protective and are not (`LAB_FRAME=meta|allow-from|report-only`), and
+//! the header quirks (`xfo-conflict|xfo-list|xfo-typo|csp-typo|csp-wildcard`): the headers and
+//! markup each sends, the footer that calls them off, and the report-only policy's
 //! report endpoint (`POST /csp-report`), which must take what a browser sends and never fail.
 
 use reqwest::Response;
@@ -184,5 +185,32 @@ async fn a_malformed_csp_report_is_a_400_never_a_500() {
         let (status, page) = read(post_report(&app, body).await).await;
 
         assert!(status < 500, "{body:?}: {status} {page}");
+    }
+}
+
+#[tokio::test]
+async fn each_header_quirk_sends_exactly_its_headers_and_the_footer_says_whether_it_holds() {
+    // (mode, X-Frame-Options headers in order, enforced frame-ancestors, whether it fails closed)
+    let quirks: [(&str, &[&str], Option<&str>, bool); 5] = [
+        ("xfo-conflict", &["DENY", "ALLOWALL"], None, true),
+        ("xfo-list", &["SAMEORIGIN, ALLOW-FROM https://partner.example"], None, true),
+        ("xfo-typo", &["DENY;"], None, false),
+        ("csp-typo", &[], Some("'nonne'"), true),
+        ("csp-wildcard", &["DENY"], Some("*"), false),
+    ];
+    for (mode, xfo, ancestors, closed) in quirks {
+        let app = spawn_app(&[("LAB_FRAME", mode)]).await;
+
+        let (headers, page) = confirmation_page(&app).await;
+
+        let sent: Vec<&str> =
+            headers.get_all("x-frame-options").iter().map(|v| v.to_str().unwrap()).collect();
+        assert_eq!(sent, xfo, "{mode}");
+        assert_eq!(enforced(&headers, "frame-ancestors"), ancestors, "{mode}");
+        assert_eq!(headers.get_all("content-security-policy").iter().count(), 1, "{mode}: one CSP");
+        assert!(!page.contains("http-equiv"), "{mode}");
+        let flag =
+            format!("<span class=\"flag {}\">LAB_FRAME={mode}</span>", if closed { "on" } else { "off" });
+        assert!(page.contains(&flag), "{mode}: {flag} not in the footer");
     }
 }

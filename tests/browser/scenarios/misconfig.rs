@@ -19,6 +19,15 @@ async fn misconfigured(engine: Engine, vars: &[(&str, &str)], shot: &str) -> Tes
     misconfig.app
 }
 
+/// The misconfiguration page against a bank whose frame headers have the quirk `mode` that fails
+/// closed (Fetch Metadata off, as above): the browser refuses the frame and nothing moves.
+async fn refused(engine: Engine, mode: &str) {
+    let vars = [("LAB_FETCH_METADATA", "off"), ("LAB_FRAME", mode)];
+    let quirk = run(engine, "misconfig", &vars, &["#decoy"], &format!("misconfig-{mode}")).await;
+    assert!(quirk.frame.is_framing_refusal(), "{mode}: {:?}", quirk.frame);
+    assert!(!quirk.predicted.succeeds(), "{mode} fails closed");
+}
+
 /// The senders of the CSP reports a lab received (their certificates' CNs), once one arrived.
 async fn report_senders(app: &TestApp) -> Vec<(Option<String>,)> {
     let framing =
@@ -73,6 +82,28 @@ in_both_engines! {
         ];
         let allowlisted = run(engine, "misconfig", &vars, &["#decoy"], "misconfig-allowlist").await;
         assert!(allowlisted.frame.text.contains("Confirm transfer"), "{:?}", allowlisted.frame);
+    }
+
+    /// Header quirks, as both engines process them today (Chromium 156, Firefox 153 ESR; older
+    /// engines differed on duplicates and lists).
+    async fn misconfig_two_disagreeing_x_frame_options_headers_fail_closed(engine: Engine) {
+        refused(engine, "xfo-conflict").await;
+    }
+
+    async fn misconfig_an_x_frame_options_list_fails_closed(engine: Engine) {
+        refused(engine, "xfo-list").await;
+    }
+
+    async fn misconfig_an_x_frame_options_typo_fails_open(engine: Engine) {
+        misconfigured(engine, &[("LAB_FRAME", "xfo-typo")], "misconfig-xfo-typo").await;
+    }
+
+    async fn misconfig_a_typo_in_a_frame_ancestors_source_fails_closed(engine: Engine) {
+        refused(engine, "csp-typo").await;
+    }
+
+    async fn misconfig_frame_ancestors_star_overrides_x_frame_options_deny(engine: Engine) {
+        misconfigured(engine, &[("LAB_FRAME", "csp-wildcard")], "misconfig-csp-wildcard").await;
     }
 
     async fn misconfig_page_everything_off_defaults_and_real_frame_headers(engine: Engine) {
