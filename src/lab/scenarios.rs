@@ -148,6 +148,31 @@ pub const SCENARIOS: &[Scenario] = &[
             ),
         ],
     },
+    Scenario {
+        id: "svg-filter",
+        title: "SVG-filter clickjacking",
+        page: "/svg-filter.html",
+        delivery: FRAMED,
+        amount: "35.00",
+        victim: None,
+        summary: "The bank framed at full opacity, disguised by an SVG filter that turns its own button into the \
+                  attacker's. The click lands in every engine; what the victim sees depends on the engine and its \
+                  version.",
+        engine_notes: &[
+            (
+                Engine::Chromium,
+                "Measured in Chromium 156: the SVG filter is not applied to the cross-origin frame (Chromium 150 \
+                 and later), so you see the bank's real page, not the disguise. The click still lands. An older \
+                 Chromium applies the filter: the outcome is the version's.",
+            ),
+            (
+                Engine::Firefox,
+                "Measured in Firefox 153 ESR: the SVG filter is applied to the cross-origin frame, so the disguise \
+                 works; the click lands. A later Firefox may stop filtering such frames: the outcome is the \
+                 version's.",
+            ),
+        ],
+    },
 ];
 
 #[cfg(test)]

@@ -153,6 +153,18 @@ pub async fn screenshot(page: &Page) -> Result<Vec<u8>, String> {
     }
 }
 
+/// A PNG of the whole viewport, for reading pixels.
+pub async fn png(page: &Page) -> Result<Vec<u8>, String> {
+    use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
+    use chromiumoxide::page::ScreenshotParams;
+    let params = ScreenshotParams::builder().format(CaptureScreenshotFormat::Png).build();
+    match timeout(Duration::from_secs(10), page.screenshot(params)).await {
+        Ok(Ok(png)) => Ok(png),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("no screenshot within 10 s".to_owned()),
+    }
+}
+
 impl Chromium {
     /// What every iframe of `page` rendered: its cross-site (out-of-process) frames and its
     /// same-site ones (see [`crate::frames`]).

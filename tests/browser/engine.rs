@@ -295,6 +295,16 @@ impl Session {
         }
     }
 
+    /// The tab's viewport as the screen shows it (a PNG), composited frames included.
+    pub async fn png(&self, tab: &Tab) -> Vec<u8> {
+        let taken = match (&self.driver, tab) {
+            (Driver::Chromium(_), Tab::Chromium(page)) => chromium::png(page).await,
+            (Driver::Firefox(f), Tab::Firefox(handle)) => f.screenshot(handle).await,
+            _ => unreachable!("a tab of another engine"),
+        };
+        taken.unwrap_or_else(|e| panic!("no screenshot of the tab: {e}"))
+    }
+
     /// Saves a picture of the top of the tab, where the attack happens: for the docs (where a
     /// picture that cannot be taken fails the run) and for a person reading a failure. A page in
     /// the middle of a navigation cannot be captured: it is tried again for a few seconds.

@@ -18,8 +18,17 @@ pub use crate::helpers::{
 };
 
 /// The scenario ids, as the attack pages tag their links.
-const SCENARIOS: [&str; 8] =
-    ["basic", "multistep", "framebuster", "csrf", "doubleclick", "misconfig", "samesite", "cookie-session"];
+const SCENARIOS: [&str; 9] = [
+    "basic",
+    "multistep",
+    "framebuster",
+    "csrf",
+    "doubleclick",
+    "misconfig",
+    "samesite",
+    "cookie-session",
+    "svg-filter",
+];
 
 /// The headers of a page load inside a frame on the attacker's site.
 const FRAMED: &[(&str, &str)] =

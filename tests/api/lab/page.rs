@@ -9,7 +9,7 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
 
     let page = lab_page(&app, &client).await;
 
-    let expected_blocks: [(&str, &[&str]); 6] = [
+    let expected_blocks: [(&str, &[&str]); 7] = [
         ("basic", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         ("multistep", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         (
@@ -19,6 +19,7 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
         ("csrf", &["LAB_ORIGIN_CHECK=on", "LAB_CSRF_TOKEN=on"]),
         ("doubleclick", &["LAB_GESTURE_GUARD=on"]),
         ("misconfig", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
+        ("svg-filter", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
     ];
     // A password session needs LAB_MTLS=optional|off: under the default there is none to attack.
     for scenario in ["samesite", "cookie-session"] {

@@ -9,3 +9,4 @@ mod framebuster;
 mod misconfig;
 mod multistep;
 mod samesite;
+mod svg_filter;
