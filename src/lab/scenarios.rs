@@ -173,6 +173,18 @@ pub const SCENARIOS: &[Scenario] = &[
             ),
         ],
     },
+    Scenario {
+        id: "cursorjack",
+        title: "Cursorjacking",
+        page: "/cursorjack.html",
+        delivery: FRAMED,
+        amount: "25.00",
+        victim: None,
+        summary: "The page hides the pointer and draws a fake one 420 px to its left: the victim aims it at \
+                  \"Play video\" while the real one presses the bank's button, in plain sight. The gesture guard \
+                  sees a real pointer move and lets it through.",
+        engine_notes: &[],
+    },
 ];
 
 #[cfg(test)]

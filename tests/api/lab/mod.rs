@@ -18,7 +18,7 @@ pub use crate::helpers::{
 };
 
 /// The scenario ids, as the attack pages tag their links.
-const SCENARIOS: [&str; 9] = [
+const SCENARIOS: [&str; 10] = [
     "basic",
     "multistep",
     "framebuster",
@@ -28,6 +28,7 @@ const SCENARIOS: [&str; 9] = [
     "samesite",
     "cookie-session",
     "svg-filter",
+    "cursorjack",
 ];
 
 /// The headers of a page load inside a frame on the attacker's site.

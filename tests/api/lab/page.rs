@@ -9,7 +9,7 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
 
     let page = lab_page(&app, &client).await;
 
-    let expected_blocks: [(&str, &[&str]); 7] = [
+    let expected_blocks: [(&str, &[&str]); 8] = [
         ("basic", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         ("multistep", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         (
@@ -20,6 +20,7 @@ async fn the_lab_page_lists_every_scenario_blocked_by_the_defaults_naming_the_fl
         ("doubleclick", &["LAB_GESTURE_GUARD=on"]),
         ("misconfig", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
         ("svg-filter", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
+        ("cursorjack", &["LAB_FRAME=deny", "LAB_FETCH_METADATA=on"]),
     ];
     // A password session needs LAB_MTLS=optional|off: under the default there is none to attack.
     for scenario in ["samesite", "cookie-session"] {
