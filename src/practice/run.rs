@@ -19,6 +19,7 @@ use super::verdict::{self, Differences};
 use crate::browser::profile::{self, Recipe};
 use crate::lab::Engine;
 use crate::victim::driver::{self, Driver, DriverError, Launch};
+use crate::victim::user_agent;
 
 /// The longest a delivery runs once the victim's browser is up (its start is bounded apart, by
 /// [`driver::START`]).
@@ -138,7 +139,8 @@ fn browse_into(desk: &Desk, job: &Job, started: Instant, report: &mut Report) ->
     let dir = Throwaway(desk.victim_dir(job.run));
     let recipe = Recipe::for_user(job.engine, super::challenges::VICTIM);
     profile::build(&recipe, &bank.settings.paths.certs, &bank.sites, &dir.0).map_err(DriverError::Start)?;
-    let user_agent = user_agent(job.engine, job.run);
+    let tag = format!("{}{}", super::timeline::TAG, job.run);
+    let user_agent = user_agent::for_binary(job.engine, &job.binary, &tag);
     let launch = Launch {
         engine: job.engine,
         binary: &job.binary,
@@ -243,20 +245,6 @@ fn settle(desk: &Desk, run: Uuid) {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// The engine's usual User-Agent, tagged with the delivery (the lab's observer follows the tag).
-fn user_agent(engine: Engine, run: Uuid) -> String {
-    let tag = super::timeline::TAG;
-    match engine {
-        Engine::Chromium => format!(
-            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36 \
-             {tag}{run}"
-        ),
-        Engine::Firefox => {
-            format!("Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0 {tag}{run}")
-        }
     }
 }
 

@@ -12,3 +12,5 @@ pub mod firefox;
 pub mod pipe;
 /// Windows, pointer actions and errors, as both engines' drivers speak them.
 pub mod terms;
+/// The victim's User-Agent: her browser's real version, and the delivery's tag.
+pub mod user_agent;
