@@ -182,8 +182,8 @@ impl FramePolicy {
     /// Whether this setting keeps another site from framing the bank (the misconfigurations do not;
     /// of the quirks, those that fail closed do).
     pub fn protects(&self) -> bool {
-        let stranger = Origin::parse("https://stranger.invalid").expect("a valid origin");
-        self.mode == FrameMode::Allowlist || self.blocks(&stranger)
+        use FrameMode::*;
+        matches!(self.mode, Deny | SameOrigin | Allowlist | XfoConflict | XfoList | CspTypo)
     }
 
     pub fn describe(&self) -> String {
@@ -260,6 +260,12 @@ mod tests {
         assert!(!wildcard.blocks(&attacker) && !wildcard.protects());
         for mode in FrameMode::ALL {
             assert_eq!(FrameMode::from_choice(mode.as_str()), Some(mode));
+            let unlisted = policy(mode, &[]);
+            assert_eq!(
+                unlisted.protects(),
+                unlisted.blocks(&attacker),
+                "{mode:?}: the footer says what happens"
+            );
         }
     }
 
