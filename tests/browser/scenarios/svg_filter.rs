@@ -23,16 +23,11 @@ fn is_red((r, g, b): (u8, u8, u8)) -> bool {
     r > 150 && g < 90 && b < 90
 }
 
-/// The centre of `selector` in screenshot pixels.
+/// The centre of `selector` in screenshot pixels (the page's CSS pixels times its pixel ratio).
 async fn centre(browser: &Session, tab: &crate::engine::Tab, selector: &str) -> (u32, u32) {
-    let js = format!(
-        "(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect(); \
-         const s = window.devicePixelRatio; \
-         return JSON.stringify([Math.round((r.left + r.width / 2) * s), Math.round((r.top + r.height / 2) * s)]); }})()"
-    );
-    let text = browser.eval(tab, &js).await;
-    let [x, y]: [u32; 2] = serde_json::from_str(text.as_str().expect("a string")).expect("two numbers");
-    (x, y)
+    let at = browser.centre_of(tab, selector).await;
+    let scale = browser.eval(tab, "window.devicePixelRatio").await.as_f64().expect("a number");
+    ((at.x * scale).round() as u32, (at.y * scale).round() as u32)
 }
 
 /// What alice sees on the attack page with every protection off: whether the page's own square
